@@ -1,0 +1,240 @@
+//! The site configuration (`book.toml`) and localized texts, validated.
+//!
+//! `Texts` converts every raw `{ ja = "…", en = "…" }` table into a [`Text`] with exactly one
+//! value per configured language, reporting missing and unknown languages where they are written.
+
+use crate::diag::{Diagnostic, Diagnostics, SourceFile};
+use crate::ids::Lang;
+use crate::load::{Parsed, RawBook, RawText};
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// A localized Markdown text: one value per language, in `book.toml`'s order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text(Vec<String>);
+
+impl Text {
+    pub fn from_values(values: Vec<String>) -> Text {
+        Text(values)
+    }
+
+    pub fn get(&self, lang: &Lang) -> &str {
+        self.0.get(lang.index).map_or("", String::as_str)
+    }
+}
+
+/// Where a Markdown text came from, to point at its links later.
+#[derive(Debug, Clone)]
+pub struct TextOrigin {
+    pub file: usize,
+    /// Byte range of the value in the file.
+    pub span: Range<usize>,
+    pub key: String,
+    pub lang: usize,
+    /// True when `span.start` is exactly where the Markdown starts (a page body), so that offsets
+    /// inside the Markdown map to exact positions; false for TOML strings with quotes and escapes.
+    pub exact: bool,
+}
+
+/// The validated `book.toml`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub title: Text,
+    pub description: Option<Text>,
+    pub languages: Vec<Lang>,
+    pub theme: Option<String>,
+    pub base_url: Option<String>,
+    pub output_dir: PathBuf,
+    pub minify: bool,
+    pub allow_html: bool,
+}
+
+/// Converts localized texts of one site, recording every Markdown text's origin for link checks.
+pub struct Texts<'a> {
+    pub languages: &'a [Lang],
+    pub files: Vec<SourceFile>,
+    pub origins: Vec<(TextOrigin, String)>,
+    pub diags: &'a mut Diagnostics,
+}
+
+impl Texts<'_> {
+    /// Registers a file; texts converted with the returned index point into it.
+    pub fn add_file(&mut self, file: SourceFile) -> usize {
+        self.files.push(file);
+        self.files.len() - 1
+    }
+
+    pub fn error(&mut self, file: usize, span: Range<usize>, key: &str, message: String) {
+        let f = &self.files[file];
+        let d = Diagnostic::error(&f.path, message).at(f.locate(span)).key(key);
+        self.diags.push(d);
+    }
+
+    pub fn warning(&mut self, file: usize, span: Range<usize>, key: &str, message: String) {
+        let f = &self.files[file];
+        let d = Diagnostic::warning(&f.path, message).at(f.locate(span)).key(key);
+        self.diags.push(d);
+    }
+
+    /// Converts `raw` (the value of `key` in `file`), or reports what is missing or unknown.
+    pub fn text(&mut self, file: usize, key: &str, raw: &RawText) -> Option<Text> {
+        let mut ok = true;
+        for (lang, _) in raw.get_ref() {
+            if !self.languages.iter().any(|l| l.code == *lang.get_ref()) {
+                let known = codes(self.languages);
+                self.error(
+                    file,
+                    lang.span(),
+                    &format!("{key}.{}", lang.get_ref()),
+                    format!("unknown language `{}` (book.toml lists {known})", lang.get_ref()),
+                );
+                ok = false;
+            }
+        }
+        let mut values = Vec::with_capacity(self.languages.len());
+        for lang in self.languages {
+            match raw.get_ref().iter().find(|(k, _)| *k.get_ref() == lang.code) {
+                Some((_, v)) => {
+                    let origin = TextOrigin { file, span: v.span(), key: format!("{key}.{}", lang.code), lang: lang.index, exact: false };
+                    self.origins.push((origin, v.get_ref().clone()));
+                    values.push(v.get_ref().clone());
+                }
+                None => {
+                    self.error(file, raw.span(), key, format!("missing `{}` text in `{key}`", lang.code));
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(Text(values))
+    }
+
+    pub fn optional(&mut self, file: usize, key: &str, raw: Option<&RawText>) -> Option<Option<Text>> {
+        match raw {
+            None => Some(None),
+            Some(r) => self.text(file, key, r).map(Some),
+        }
+    }
+
+    /// Records a Markdown text whose position maps exactly (a page body).
+    pub fn record_exact(&mut self, file: usize, key: &str, lang: usize, offset: usize, md: &str) {
+        let origin = TextOrigin { file, span: offset..offset + md.len(), key: key.to_string(), lang, exact: true };
+        self.origins.push((origin, md.to_string()));
+    }
+}
+
+pub fn codes(langs: &[Lang]) -> String {
+    langs.iter().map(|l| format!("`{}`", l.code)).collect::<Vec<_>>().join(", ")
+}
+
+/// A language code: `ja`, `en`, `pt-br`.
+fn is_lang_code(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let first_ok = parts.next().is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_lowercase()));
+    first_ok && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Reads the languages of `book.toml` first: every other text depends on them.
+pub fn languages(book: &Parsed<RawBook>, diags: &mut Diagnostics) -> Option<Vec<Lang>> {
+    let raw = &book.value.book.languages;
+    let mut langs: Vec<Lang> = Vec::new();
+    let mut ok = true;
+    for code in raw.get_ref() {
+        let c = code.get_ref();
+        let problem = if !is_lang_code(c) {
+            Some(format!("invalid language code `{c}`: use a code such as `ja`, `en` or `pt-br`"))
+        } else if langs.iter().any(|l| l.code == *c) {
+            Some(format!("language `{c}` is listed twice"))
+        } else {
+            None
+        };
+        match problem {
+            Some(message) => {
+                diags.push(Diagnostic::error(&book.file.path, message).at(book.file.locate(code.span())).key("book.languages"));
+                ok = false;
+            }
+            None => langs.push(Lang { code: c.clone(), index: langs.len() }),
+        }
+    }
+    if langs.is_empty() && ok {
+        diags.push(
+            Diagnostic::error(&book.file.path, "`languages` is empty: list at least one language")
+                .at(book.file.locate(raw.span()))
+                .key("book.languages"),
+        );
+        ok = false;
+    }
+    ok.then_some(langs)
+}
+
+/// Converts the rest of `book.toml` once the languages are known.
+pub fn config(book: &Parsed<RawBook>, file: usize, texts: &mut Texts<'_>) -> Option<Config> {
+    let b = &book.value.book;
+    let title = texts.text(file, "book.title", &b.title);
+    let description = texts.optional(file, "book.description", b.description.as_ref());
+    let mut ok = true;
+    if let Some(theme) = &b.theme
+        && !crate::ids::is_valid_id(theme.get_ref())
+    {
+        texts.error(file, theme.span(), "book.theme", format!("invalid theme name `{}`", theme.get_ref()));
+        ok = false;
+    }
+    let base_url = b.base_url.as_ref().map(|u| {
+        let url = u.get_ref().clone();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            texts.error(file, u.span(), "book.base-url", format!("base-url `{url}` must start with https:// or http://"));
+            ok = false;
+        }
+        if url.ends_with('/') { url } else { format!("{url}/") }
+    });
+    let output_dir = match &book.value.build.output_dir {
+        Some(dir) => {
+            let p = PathBuf::from(dir.get_ref());
+            let escapes = p.is_absolute() || p.components().any(|c| !matches!(c, std::path::Component::Normal(_)));
+            if escapes || dir.get_ref().is_empty() {
+                texts.error(
+                    file,
+                    dir.span(),
+                    "build.output-dir",
+                    format!("output-dir `{}` must be a folder inside the site, such as `public`", dir.get_ref()),
+                );
+                ok = false;
+            }
+            p
+        }
+        None => PathBuf::from("public"),
+    };
+    let reserved = ["content", "themes", "i18n"];
+    if let Some(first) = output_dir.components().next()
+        && reserved.iter().any(|r| first.as_os_str() == *r)
+        && let Some(dir) = &book.value.build.output_dir
+    {
+        texts.error(file, dir.span(), "build.output-dir", format!("output-dir `{}` would overwrite the site's sources", dir.get_ref()));
+        ok = false;
+    }
+    let (title, description) = (title?, description?);
+    ok.then(|| Config {
+        title,
+        description,
+        languages: texts.languages.to_vec(),
+        theme: b.theme.as_ref().map(|t| t.get_ref().clone()),
+        base_url,
+        output_dir,
+        minify: book.value.build.minify.unwrap_or(true),
+        allow_html: book.value.build.allow_html.unwrap_or(false),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_codes() {
+        for ok in ["ja", "en", "pt-br", "zh-hant"] {
+            assert!(is_lang_code(ok), "{ok}");
+        }
+        for bad in ["", "j", "JA", "english", "ja_JP", "en-"] {
+            assert!(!is_lang_code(bad), "{bad}");
+        }
+    }
+}

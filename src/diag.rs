@@ -1,0 +1,228 @@
+//! Diagnostics: content errors and warnings that name a file, a line, a column and the key at fault.
+//!
+//! Every stage collects diagnostics into a [`Diagnostics`] list instead of stopping at the first
+//! problem, so that an editor sees every mistake of a run at once.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// How serious a diagnostic is: errors fail the build, warnings are printed only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A position in a source file, 1-based, with the text of that line for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub line: usize,
+    /// 1-based column, counted in characters (not bytes) so that Japanese text lines up.
+    pub column: usize,
+    /// Characters to underline, at least one.
+    pub width: usize,
+    pub source_line: String,
+}
+
+impl Location {
+    /// Locates the byte range `span` of `source`. Out-of-range spans are clamped, never a panic.
+    pub fn from_span(source: &str, span: std::ops::Range<usize>) -> Location {
+        let start = floor_char_boundary(source, span.start.min(source.len()));
+        let end = floor_char_boundary(source, span.end.clamp(start, source.len()));
+        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
+        let line = source[..start].matches('\n').count() + 1;
+        let column = source[line_start..start].chars().count() + 1;
+        let width = source[start..end.min(line_end)].chars().count().max(1);
+        Location {
+            line,
+            column,
+            width,
+            source_line: source[line_start..line_end].trim_end_matches('\r').to_string(),
+        }
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// One problem found in the content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Path relative to the site root, with `/` separators, as the editor knows the file.
+    pub file: PathBuf,
+    pub location: Option<Location>,
+    /// The key or reference at fault, e.g. `sections[2].procedure`, when there is one.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn error(file: impl Into<PathBuf>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            file: file.into(),
+            location: None,
+            key: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn warning(file: impl Into<PathBuf>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(file, message) }
+    }
+
+    pub fn at(mut self, location: Location) -> Diagnostic {
+        self.location = Some(location);
+        self
+    }
+
+    pub fn key(mut self, key: impl Into<String>) -> Diagnostic {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// The one-line form used by `serve`'s overlay and by tests: `file:line:column: message`.
+    pub fn headline(&self) -> String {
+        let file = display_path(&self.file);
+        let place = match &self.location {
+            Some(l) => format!("{file}:{}:{}", l.line, l.column),
+            None => file,
+        };
+        let key = self.key.as_deref().map(|k| format!(" (key `{k}`)")).unwrap_or_default();
+        format!("{place}: {}{key}", self.message)
+    }
+}
+
+/// Shows a relative path with `/` separators on every platform.
+pub fn display_path(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+impl fmt::Display for Diagnostic {
+    /// The terminal form, in the manner of rustc: a headline, then the source line underlined.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(f, "{label}: {}", self.message)?;
+        let file = display_path(&self.file);
+        match &self.location {
+            Some(l) => {
+                let gutter = l.line.to_string().len();
+                writeln!(f, "{:gutter$}--> {file}:{}:{}", "", l.line, l.column)?;
+                if let Some(key) = &self.key {
+                    writeln!(f, "{:gutter$} = key: {key}", "")?;
+                }
+                writeln!(f, "{:gutter$} |", "")?;
+                writeln!(f, "{} | {}", l.line, l.source_line)?;
+                let pad: String = l
+                    .source_line
+                    .chars()
+                    .take(l.column - 1)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                write!(f, "{:gutter$} | {pad}{}", "", "^".repeat(l.width))
+            }
+            None => {
+                write!(f, " --> {file}")?;
+                if let Some(key) = &self.key {
+                    write!(f, "\n  = key: {key}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The diagnostics of one run, in the order found; sorted for display.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+
+    /// Errors first, then by file and position, so that output is stable from run to run.
+    pub fn sorted(&self) -> Vec<&Diagnostic> {
+        let mut v: Vec<&Diagnostic> = self.items.iter().collect();
+        v.sort_by(|a, b| {
+            let pos = |d: &Diagnostic| d.location.as_ref().map(|l| (l.line, l.column));
+            (a.severity, &a.file, pos(a), &a.message).cmp(&(b.severity, &b.file, pos(b), &b.message))
+        });
+        v
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+}
+
+/// A source file kept in memory so that later stages can point into it.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Relative to the site root.
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl SourceFile {
+    pub fn locate(&self, span: std::ops::Range<usize>) -> Location {
+        Location::from_span(&self.text, span)
+    }
+
+    /// Locates `needle` inside `within` (a span of this file), falling back to the span itself.
+    /// Used for Markdown links inside TOML strings, where escapes make offsets inexact.
+    pub fn locate_in(&self, within: std::ops::Range<usize>, needle: &str) -> Location {
+        let start = within.start.min(self.text.len());
+        let end = within.end.clamp(start, self.text.len());
+        match self.text.get(start..end).and_then(|s| s.find(needle)) {
+            Some(i) => self.locate(start + i..start + i + needle.len()),
+            None => self.locate(within),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_multibyte_columns() {
+        let src = "a = 1\ntitle = { ja = \"手順\" }\n";
+        let at = src.find("手順").map(|i| i..i + "手順".len()).unwrap_or(0..0);
+        let l = Location::from_span(src, at);
+        assert_eq!((l.line, l.column, l.width), (2, 17, 2));
+        assert_eq!(l.source_line, "title = { ja = \"手順\" }");
+    }
+
+    #[test]
+    fn clamps_out_of_range_spans() {
+        let l = Location::from_span("ab", 10..20);
+        assert_eq!((l.line, l.column), (1, 3));
+    }
+}

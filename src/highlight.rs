@@ -1,0 +1,76 @@
+//! Build-time syntax highlighting of fenced code blocks with syntect, as CSS classes.
+//!
+//! The syntax set (syntect's defaults plus bat's collection through `two-face`, which brings
+//! PowerShell, TOML, DNS zone files and more) is loaded once, on the first code block, and never
+//! for a site without code.
+
+use std::sync::OnceLock;
+use syntect::highlighting::ThemeSet;
+use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
+use syntect::parsing::SyntaxSet;
+use syntect::util::LinesWithEndings;
+
+const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+
+fn syntaxes() -> &'static SyntaxSet {
+    static SET: OnceLock<SyntaxSet> = OnceLock::new();
+    SET.get_or_init(two_face::syntax::extra_newlines)
+}
+
+/// Names editors write after the fence that syntect knows under another token.
+fn canonical_token(lang: &str) -> &str {
+    match lang {
+        "ps" | "ps1" | "pwsh" => "powershell",
+        "sh" | "shell" | "console" => "bash",
+        "yml" => "yaml",
+        "dns" | "zone" => "dns",
+        other => other,
+    }
+}
+
+/// Highlights `code` written in `lang`; `None` when the language is unknown (shown as plain code).
+pub fn highlight(code: &str, lang: &str) -> Option<String> {
+    let set = syntaxes();
+    let token = canonical_token(lang);
+    let syntax = set
+        .find_syntax_by_token(token)
+        .or_else(|| set.find_syntax_by_name(token))
+        .or_else(|| if token == "dns" { set.find_syntax_by_extension("zone") } else { None })?;
+    let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASS_STYLE);
+    for line in LinesWithEndings::from(code) {
+        generator.parse_html_for_line_which_includes_newline(line).ok()?;
+    }
+    Some(generator.finalize())
+}
+
+/// The stylesheet for highlighted code: a light theme, and a dark one under
+/// `prefers-color-scheme: dark`.
+pub fn stylesheet() -> String {
+    let themes = ThemeSet::load_defaults();
+    let css = |name: &str| {
+        themes
+            .themes
+            .get(name)
+            .and_then(|t| css_for_theme_with_class_style(t, CLASS_STYLE).ok())
+            .unwrap_or_default()
+    };
+    format!(
+        "{}\n@media (prefers-color-scheme: dark) {{\n{}\n}}\n",
+        css("InspiredGitHub"),
+        css("base16-ocean.dark")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knows_the_languages_of_the_field() {
+        for lang in ["powershell", "ps1", "toml", "json", "yaml", "bash", "xml", "dns"] {
+            let html = highlight("a = 1\n", lang);
+            assert!(html.as_deref().is_some_and(|h| h.contains("hl-")), "{lang}: {html:?}");
+        }
+        assert_eq!(highlight("x", "no-such-language"), None);
+    }
+}

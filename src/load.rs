@@ -1,0 +1,375 @@
+//! Reading a site from disk into raw, unvalidated types: `book.toml`, `content/`, `i18n/`.
+//!
+//! This stage only checks what serde and the file system can: UTF-8, TOML syntax, unknown keys.
+//! References, languages and ids are checked by `model`. Spans are kept so that later errors can
+//! point at the exact place in the file.
+
+use crate::diag::{Diagnostic, Diagnostics, SourceFile};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// A localized text as written: `{ ja = "…", en = "…" }`, with spans for every part.
+pub type RawText = Spanned<BTreeMap<Spanned<String>, Spanned<String>>>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawBook {
+    pub book: RawBookSection,
+    #[serde(default)]
+    pub build: RawBuild,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawBookSection {
+    pub title: RawText,
+    pub description: Option<RawText>,
+    pub languages: Spanned<Vec<Spanned<String>>>,
+    pub theme: Option<Spanned<String>>,
+    pub base_url: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawBuild {
+    pub output_dir: Option<Spanned<String>>,
+    pub minify: Option<bool>,
+    pub allow_html: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawProcedure {
+    pub title: RawText,
+    pub summary: Option<RawText>,
+    #[serde(default)]
+    pub steps: Vec<Spanned<RawStep>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawStep {
+    pub id: Option<Spanned<String>>,
+    pub text: RawText,
+    pub note: Option<RawText>,
+    #[serde(default)]
+    pub substeps: Vec<Spanned<RawSubstep>>,
+}
+
+/// A substep: a step without substeps of its own (one level only).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSubstep {
+    pub id: Option<Spanned<String>>,
+    pub text: RawText,
+    pub note: Option<RawText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawScenario {
+    pub title: RawText,
+    pub symptom: RawText,
+    #[serde(default)]
+    pub sections: Vec<Spanned<RawSection>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSection {
+    pub text: Option<RawText>,
+    pub procedure: Option<Spanned<String>>,
+    pub when: Option<RawText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSelector {
+    pub start: Spanned<String>,
+    #[serde(default)]
+    pub questions: BTreeMap<Spanned<String>, RawQuestion>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawQuestion {
+    pub text: RawText,
+    #[serde(default)]
+    pub answers: Vec<Spanned<RawAnswer>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawAnswer {
+    pub text: RawText,
+    pub scenario: Option<Spanned<String>>,
+    pub question: Option<Spanned<String>>,
+    pub page: Option<Spanned<String>>,
+}
+
+/// The TOML front matter of a page, between `+++` lines.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawFrontMatter {
+    pub title: Spanned<String>,
+    pub description: Option<Spanned<String>>,
+}
+
+/// UI strings of one language, `key = "text"`; keys are checked against the theme's by `model`,
+/// and every key is optional so that a site overrides only what it needs.
+pub type RawUiStrings = BTreeMap<Spanned<String>, Spanned<String>>;
+
+/// A parsed TOML file with the id taken from its name.
+#[derive(Debug)]
+pub struct Parsed<T> {
+    pub id: String,
+    pub file: SourceFile,
+    pub value: T,
+}
+
+/// One language file of a page.
+#[derive(Debug)]
+pub struct RawPageFile {
+    pub id: String,
+    pub lang: String,
+    pub file: SourceFile,
+    pub front: RawFrontMatter,
+    /// Byte offset of the Markdown body in `file.text`.
+    pub body_offset: usize,
+}
+
+/// Everything read from a site folder, before validation.
+#[derive(Debug)]
+pub struct RawSite {
+    pub root: PathBuf,
+    pub book: Parsed<RawBook>,
+    pub procedures: Vec<Parsed<RawProcedure>>,
+    pub scenarios: Vec<Parsed<RawScenario>>,
+    pub selector: Option<Parsed<RawSelector>>,
+    pub pages: Vec<RawPageFile>,
+    /// `i18n/<lang>.toml` files of the site.
+    pub i18n: Vec<Parsed<RawUiStrings>>,
+    /// Page-like files with the wrong name, reported once the languages are known.
+    pub stray_files: Vec<PathBuf>,
+}
+
+/// Why a site could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("no book.toml in {0}: run vlsc-docs in a site folder or pass --root DIR")]
+    NoBook(PathBuf),
+    #[error("content errors")]
+    Content(Diagnostics),
+}
+
+/// Reads the site at `root`. Collects every file-level problem before giving up.
+pub fn load_site(root: &Path) -> Result<(RawSite, Diagnostics), LoadError> {
+    let mut diags = Diagnostics::default();
+    let book_path = root.join("book.toml");
+    if !book_path.is_file() {
+        return Err(LoadError::NoBook(root.to_path_buf()));
+    }
+    let book = read_toml::<RawBook>(root, Path::new("book.toml"), &mut diags);
+    let procedures = read_toml_dir(root, "content/procedures", &mut diags);
+    let scenarios = read_toml_dir(root, "content/scenarios", &mut diags);
+    let selector_rel = Path::new("content/selector.toml");
+    let selector = if root.join(selector_rel).is_file() {
+        read_toml::<RawSelector>(root, selector_rel, &mut diags)
+    } else {
+        None
+    };
+    let (pages, stray_files) = read_pages(root, &mut diags);
+    let i18n = read_toml_dir(root, "i18n", &mut diags);
+
+    match book {
+        Some(book) if !diags.has_errors() => Ok((
+            RawSite {
+                root: root.to_path_buf(),
+                book,
+                procedures,
+                scenarios,
+                selector,
+                pages,
+                i18n,
+                stray_files,
+            },
+            diags,
+        )),
+        _ => Err(LoadError::Content(diags)),
+    }
+}
+
+/// Editors' temporary and backup files, never content: `.x.swp`, `x~`, `#x#`, `.#x`.
+pub fn is_editor_artifact(name: &str) -> bool {
+    name.starts_with('.') || name.ends_with('~') || name.starts_with('#') || name.ends_with(".swp")
+}
+
+/// Reads a file as UTF-8, reporting the first invalid byte by line and column.
+pub fn read_source(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<SourceFile> {
+    let bytes = match std::fs::read(root.join(rel)) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(Diagnostic::error(rel, format!("cannot read file: {e}")));
+            return None;
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(SourceFile { path: rel.to_path_buf(), text }),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            let rest_of_line = bytes[valid..].split(|b| *b == b'\n').next().unwrap_or(&[]);
+            let shown = format!("{prefix}{}", String::from_utf8_lossy(rest_of_line));
+            let loc = crate::diag::Location::from_span(&shown, prefix.len()..prefix.len() + 1);
+            diags.push(
+                Diagnostic::error(
+                    rel,
+                    format!("file is not valid UTF-8 (invalid byte 0x{:02X}); save it as UTF-8", bytes[valid]),
+                )
+                .at(loc),
+            );
+            None
+        }
+    }
+}
+
+fn read_toml<T: DeserializeOwned>(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<Parsed<T>> {
+    let file = read_source(root, rel, diags)?;
+    let value = parse_toml::<T>(&file, &file.text, 0, diags)?;
+    let id = rel.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    Some(Parsed { id, file, value })
+}
+
+/// Parses `text` (found at byte `offset` of `file`) as TOML into `T`, reporting errors in place.
+fn parse_toml<T: DeserializeOwned>(file: &SourceFile, text: &str, offset: usize, diags: &mut Diagnostics) -> Option<T> {
+    match toml::from_str::<T>(text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            let loc = file.locate(offset + span.start..offset + span.end);
+            let message = e.message().trim_end().replace('\n', " ");
+            diags.push(Diagnostic::error(&file.path, message).at(loc));
+            None
+        }
+    }
+}
+
+/// The `*.toml` files of a folder, sorted by name, each parsed. A missing folder is empty.
+fn read_toml_dir<T: DeserializeOwned>(root: &Path, dir: &str, diags: &mut Diagnostics) -> Vec<Parsed<T>> {
+    let mut out = Vec::new();
+    for rel in list_files(root, dir, diags) {
+        let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if !name.ends_with(".toml") {
+            diags.push(Diagnostic::warning(&rel, "ignored: only .toml files are read in this folder"));
+            continue;
+        }
+        if let Some(p) = read_toml::<T>(root, &rel, diags) {
+            if !crate::ids::is_valid_id(&p.id) {
+                diags.push(Diagnostic::error(
+                    &rel,
+                    format!(
+                        "invalid id `{}` (from the file name): use lowercase letters, digits and single hyphens",
+                        p.id
+                    ),
+                ));
+                continue;
+            }
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Relative paths of the regular files directly in `root/dir`, sorted, editor artifacts skipped.
+fn list_files(root: &Path, dir: &str, diags: &mut Diagnostics) -> Vec<PathBuf> {
+    let abs = root.join(dir);
+    if !abs.is_dir() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(&abs).min_depth(1).max_depth(1).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() || (e.file_type().is_symlink() && e.path().is_file()) => {
+                let name = e.file_name().to_string_lossy();
+                if !is_editor_artifact(&name) {
+                    out.push(Path::new(dir).join(e.file_name()));
+                }
+            }
+            Ok(_) => {}
+            Err(e) => diags.push(Diagnostic::error(dir, format!("cannot list folder: {e}"))),
+        }
+    }
+    out
+}
+
+fn read_pages(root: &Path, diags: &mut Diagnostics) -> (Vec<RawPageFile>, Vec<PathBuf>) {
+    let mut pages = Vec::new();
+    let mut stray = Vec::new();
+    for rel in list_files(root, "content/pages", diags) {
+        let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let Some(stem) = name.strip_suffix(".md") else {
+            stray.push(rel);
+            continue;
+        };
+        let Some((id, lang)) = stem.rsplit_once('.') else {
+            stray.push(rel);
+            continue;
+        };
+        let Some(file) = read_source(root, &rel, diags) else { continue };
+        let Some((front_text, front_offset, body_offset)) = split_front_matter(&file.text) else {
+            diags.push(
+                Diagnostic::error(&rel, "missing front matter: start the file with a `+++` line, `title = \"…\"`, and a closing `+++` line")
+                    .at(file.locate(0..0)),
+            );
+            continue;
+        };
+        let Some(front) = parse_toml::<RawFrontMatter>(&file, front_text, front_offset, diags) else { continue };
+        pages.push(RawPageFile { id: id.to_string(), lang: lang.to_string(), front, body_offset, file });
+    }
+    (pages, stray)
+}
+
+/// Splits `+++\n<toml>\n+++\n<body>`: returns the TOML text, its offset and the body's offset.
+fn split_front_matter(text: &str) -> Option<(&str, usize, usize)> {
+    let text_start = text.strip_prefix('\u{feff}').map_or(0, |_| 3);
+    let rest = &text[text_start..];
+    let first_line_end = rest.find('\n')?;
+    if rest[..first_line_end].trim_end() != "+++" {
+        return None;
+    }
+    let front_start = text_start + first_line_end + 1;
+    let mut pos = front_start;
+    for line in text[front_start..].split_inclusive('\n') {
+        if line.trim_end() == "+++" {
+            return Some((&text[front_start..pos], front_start, pos + line.len()));
+        }
+        pos += line.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn front_matter() {
+        let t = "+++\ntitle = \"x\"\n+++\nbody\n";
+        assert_eq!(split_front_matter(t), Some(("title = \"x\"\n", 4, 18)));
+        assert_eq!(&t[18..], "body\n");
+        assert_eq!(split_front_matter("no front matter"), None);
+        assert_eq!(split_front_matter("+++\nunclosed"), None);
+    }
+
+    #[test]
+    fn editor_artifacts() {
+        for a in [".x.toml.swp", "x.toml~", "#x.toml#", ".#x.toml", "4913.swp"] {
+            assert!(is_editor_artifact(a), "{a}");
+        }
+        assert!(!is_editor_artifact("x.toml"));
+    }
+}

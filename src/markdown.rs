@@ -1,0 +1,298 @@
+//! Markdown: reading links and heading ids for validation, and rendering to HTML.
+//!
+//! Both `model` (to check every internal link) and `render` (to rewrite it into a relative URL)
+//! use the same functions here, so a link that validates is a link that renders.
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::ops::Range;
+
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// The kind of an internal reference: `procedure:`, `scenario:` or `page:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefKind {
+    Procedure,
+    Scenario,
+    Page,
+}
+
+impl RefKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RefKind::Procedure => "procedure",
+            RefKind::Scenario => "scenario",
+            RefKind::Page => "page",
+        }
+    }
+}
+
+/// A link destination as written in Markdown, classified.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LinkDest<'a> {
+    /// `procedure:id#fragment` and the like.
+    Internal { kind: RefKind, id: &'a str, fragment: Option<&'a str> },
+    /// `https:`, `http:`, `mailto:`, `tel:`.
+    External,
+    /// `#id` within the same page.
+    Fragment(&'a str),
+    /// Anything else: relative paths and unknown schemes, which would break on another host.
+    Unsupported,
+}
+
+pub fn classify(dest: &str) -> LinkDest<'_> {
+    if let Some(frag) = dest.strip_prefix('#') {
+        return LinkDest::Fragment(frag);
+    }
+    let Some((scheme, rest)) = dest.split_once(':') else {
+        return LinkDest::Unsupported;
+    };
+    let kind = match scheme {
+        "procedure" => RefKind::Procedure,
+        "scenario" => RefKind::Scenario,
+        "page" => RefKind::Page,
+        "http" | "https" | "mailto" | "tel" => return LinkDest::External,
+        _ => return LinkDest::Unsupported,
+    };
+    let (id, fragment) = match rest.split_once('#') {
+        Some((id, f)) => (id, Some(f)),
+        None => (rest, None),
+    };
+    LinkDest::Internal { kind, id, fragment }
+}
+
+/// A link found in Markdown, with the byte range of the whole link in the source.
+#[derive(Debug)]
+pub struct FoundLink {
+    pub dest: String,
+    pub range: Range<usize>,
+}
+
+/// Every link and image destination in `md`, in order.
+pub fn links(md: &str) -> Vec<FoundLink> {
+    Parser::new_ext(md, options())
+        .into_offset_iter()
+        .filter_map(|(event, range)| match event {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                Some(FoundLink { dest: dest_url.into_string(), range })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The ids of the headings of `md`, explicit (`{#id}`) or derived from the text, with their ranges.
+pub fn heading_ids(md: &str) -> Vec<(String, Range<usize>)> {
+    let mut out = Vec::new();
+    let mut current: Option<(Option<String>, String, Range<usize>)> = None;
+    for (event, range) in Parser::new_ext(md, options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { id, .. }) => {
+                current = Some((id.map(|i| i.into_string()), String::new(), range));
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, text, _)) = current.as_mut() {
+                    text.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((id, text, range)) = current.take() {
+                    out.push((id.unwrap_or_else(|| slugify(&text)), range));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A heading's default id: lowercase, letters and digits kept (any script), the rest as `-`.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::new();
+    for c in text.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    if slug.is_empty() { "section".to_string() } else { slug }
+}
+
+/// How to render: what to do with raw HTML and how to turn internal links into URLs.
+pub struct RenderOptions<'a> {
+    pub allow_html: bool,
+    /// Returns the relative URL for an internal link (already validated by `model`).
+    pub resolve: &'a dyn Fn(RefKind, &str, Option<&str>) -> String,
+}
+
+/// Renders `md` to HTML. Headings are shifted down by `heading_shift` levels (so that a page body's
+/// `#` never competes with the page's one `h1`).
+pub fn to_html(md: &str, opts: &RenderOptions<'_>, heading_shift: u8) -> String {
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let mut code: Option<(String, String)> = None;
+    let mut heading_text: Option<(usize, String)> = None;
+    for event in Parser::new_ext(md, options()) {
+        if let Some((lang, buf)) = code.as_mut() {
+            match event {
+                Event::Text(t) => buf.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => {
+                    let html = code_block(buf, lang);
+                    events.push(Event::Html(html.into()));
+                    code = None;
+                }
+                _ => {}
+            }
+            continue;
+        }
+        if let Some((_, text)) = heading_text.as_mut()
+            && let Event::Text(t) | Event::Code(t) = &event
+        {
+            text.push_str(t);
+        }
+        match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                code = Some((lang, String::new()));
+            }
+            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                heading_text = Some((events.len(), String::new()));
+                events.push(Event::Start(Tag::Heading { level: shift(level, heading_shift), id, classes, attrs }));
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                // Give headings without an explicit id the same id `heading_ids` reports.
+                if let Some((start, text)) = heading_text.take()
+                    && let Some(Event::Start(Tag::Heading { id, .. })) = events.get_mut(start)
+                    && id.is_none()
+                {
+                    *id = Some(CowStr::from(slugify(&text)));
+                }
+                events.push(Event::End(TagEnd::Heading(shift(level, heading_shift))));
+            }
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                let url = match classify(&dest_url) {
+                    LinkDest::Internal { kind, id: target, fragment } => {
+                        CowStr::from((opts.resolve)(kind, target, fragment))
+                    }
+                    _ => dest_url,
+                };
+                events.push(Event::Start(Tag::Link { link_type, dest_url: url, title, id }));
+            }
+            Event::Html(h) | Event::InlineHtml(h) if !opts.allow_html => events.push(Event::Text(h)),
+            other => events.push(other),
+        }
+    }
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    html
+}
+
+/// Renders a one-paragraph text (a title, an answer) without the surrounding `<p>`.
+pub fn to_inline_html(md: &str, opts: &RenderOptions<'_>) -> String {
+    let html = to_html(md, opts, 0);
+    let trimmed = html.trim_end();
+    match trimmed.strip_prefix("<p>").and_then(|s| s.strip_suffix("</p>")) {
+        Some(inner) if !inner.contains("<p>") => inner.to_string(),
+        _ => html,
+    }
+}
+
+/// The plain text of `md`, for `<title>`, `aria-label` and the like.
+pub fn to_plain(md: &str) -> String {
+    let mut out = String::new();
+    for event in Parser::new_ext(md, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(TagEnd::Paragraph) => out.push(' '),
+            _ => {}
+        }
+    }
+    out.trim().to_string()
+}
+
+fn shift(level: HeadingLevel, by: u8) -> HeadingLevel {
+    let n = (level as u8 + by).min(6);
+    HeadingLevel::try_from(n as usize).unwrap_or(HeadingLevel::H6)
+}
+
+fn code_block(code: &str, lang: &str) -> String {
+    let highlighted = if lang.is_empty() { None } else { crate::highlight::highlight(code, lang) };
+    let class = if lang.is_empty() { String::new() } else { format!(" class=\"language-{}\"", escape(lang)) };
+    match highlighted {
+        Some(html) => format!("<pre class=\"code hl\"><code{class}>{html}</code></pre>\n"),
+        None => format!("<pre class=\"code\"><code{class}>{}</code></pre>\n", escape(code)),
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> RenderOptions<'static> {
+        RenderOptions { allow_html: false, resolve: &|k, id, f| format!("{}/{id}.html{}", k.name(), f.map(|f| format!("#{f}")).unwrap_or_default()) }
+    }
+
+    #[test]
+    fn classifies_links() {
+        assert_eq!(
+            classify("procedure:sign-in#open"),
+            LinkDest::Internal { kind: RefKind::Procedure, id: "sign-in", fragment: Some("open") }
+        );
+        assert_eq!(classify("page:contacts"), LinkDest::Internal { kind: RefKind::Page, id: "contacts", fragment: None });
+        assert_eq!(classify("https://x"), LinkDest::External);
+        assert_eq!(classify("tel:+81120737565"), LinkDest::External);
+        assert_eq!(classify("#top"), LinkDest::Fragment("top"));
+        assert_eq!(classify("other.html"), LinkDest::Unsupported);
+        assert_eq!(classify("procedures:x"), LinkDest::Unsupported);
+    }
+
+    #[test]
+    fn rewrites_links_and_escapes_html() {
+        let html = to_html("See [x](page:contacts#vlsc) <b>bold</b>", &opts(), 0);
+        assert_eq!(html, "<p>See <a href=\"page/contacts.html#vlsc\">x</a> &lt;b&gt;bold&lt;/b&gt;</p>\n");
+    }
+
+    #[test]
+    fn heading_ids_match_rendering() {
+        let md = "## Phone numbers {#phones}\n\n## お問い合わせ 先\n";
+        let ids: Vec<String> = heading_ids(md).into_iter().map(|(id, _)| id).collect();
+        assert_eq!(ids, ["phones", "お問い合わせ-先"]);
+        let html = to_html(md, &opts(), 0);
+        assert!(html.contains("<h2 id=\"phones\">") && html.contains("<h2 id=\"お問い合わせ-先\">"), "{html}");
+    }
+
+    #[test]
+    fn shifts_headings() {
+        assert!(to_html("# a", &opts(), 1).starts_with("<h2"));
+    }
+
+    #[test]
+    fn inline_and_plain() {
+        assert_eq!(to_inline_html("**a** b", &opts()), "<strong>a</strong> b");
+        assert_eq!(to_plain("**a** `b`"), "a b");
+    }
+}

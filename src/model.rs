@@ -1,0 +1,498 @@
+//! The validated site: procedures, scenarios, pages and the selector, every reference resolved,
+//! every text paired in every language. Built from a `RawSite` by [`resolve`]; nothing after this
+//! stage looks at raw TOML.
+
+use crate::config::{Config, Text, Texts};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::ids::{Anchor, Lang, PageId, ProcedureId, QuestionId, ScenarioId, is_valid_id};
+use crate::load::{Parsed, RawSite, RawSubstep};
+use crate::theme::UiStrings;
+use std::collections::{BTreeMap, BTreeSet};
+use toml::Spanned;
+
+mod links;
+
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub config: Config,
+    /// UI strings per language, in `config.languages` order.
+    pub ui: Vec<UiStrings>,
+    pub procedures: BTreeMap<ProcedureId, Procedure>,
+    pub scenarios: BTreeMap<ScenarioId, Scenario>,
+    pub pages: BTreeMap<PageId, Page>,
+    pub selector: Option<Selector>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Procedure {
+    pub id: ProcedureId,
+    pub title: Text,
+    pub summary: Option<Text>,
+    pub steps: Vec<Step>,
+    /// The scenarios that render this procedure, in id order.
+    pub used_in: Vec<ScenarioId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub anchor: Anchor,
+    pub text: Text,
+    pub note: Option<Text>,
+    pub substeps: Vec<Step>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub id: ScenarioId,
+    pub title: Text,
+    pub symptom: Text,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Section {
+    Text(Text),
+    Procedure { id: ProcedureId, when: Option<Text> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub id: PageId,
+    /// Plain-text titles from the front matter, per language.
+    pub titles: Vec<String>,
+    pub descriptions: Vec<Option<String>>,
+    pub body: Text,
+}
+
+impl Page {
+    pub fn title(&self, lang: &Lang) -> &str {
+        self.titles.get(lang.index).map_or("", String::as_str)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Selector {
+    pub start: QuestionId,
+    /// In the order a reader meets them: breadth-first from `start`, unreachable ones last.
+    pub questions: Vec<Question>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub id: QuestionId,
+    pub text: Text,
+    pub answers: Vec<Answer>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub text: Text,
+    pub target: Target,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Scenario(ScenarioId),
+    Question(QuestionId),
+    Page(PageId),
+}
+
+/// Anchors a reader can reach with a fragment, per kind of page; used to check links.
+pub fn scenario_step_anchor(procedure: &ProcedureId, step: &Anchor) -> String {
+    format!("{procedure}--{step}")
+}
+
+/// Validates and resolves `raw`. Returns the site only when there is no error; diagnostics
+/// (errors and warnings) are returned in every case.
+pub fn resolve(raw: RawSite, theme_ui: &crate::theme::ThemeStrings) -> (Option<Site>, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let Some(languages) = crate::config::languages(&raw.book, &mut diags) else {
+        return (None, diags);
+    };
+    let mut texts = Texts { languages: &languages, files: Vec::new(), origins: Vec::new(), diags: &mut diags };
+    let book_file = texts.add_file(raw.book.file.clone());
+    let config = crate::config::config(&raw.book, book_file, &mut texts);
+    let ui = theme_ui.resolve(&languages, &raw.i18n, texts.diags);
+
+    let mut procedures = BTreeMap::new();
+    for p in &raw.procedures {
+        if let Some(proc) = procedure(p, &mut texts) {
+            procedures.insert(proc.id.clone(), proc);
+        }
+    }
+    let procedure_ids: BTreeSet<String> = raw.procedures.iter().map(|p| p.id.clone()).collect();
+    let mut scenarios = BTreeMap::new();
+    for s in &raw.scenarios {
+        if let Some(sc) = scenario(s, &procedure_ids, &mut texts) {
+            scenarios.insert(sc.id.clone(), sc);
+        }
+    }
+    let pages = pages(&raw, &mut texts);
+    let ids = KnownIds {
+        procedures: procedure_ids,
+        scenarios: raw.scenarios.iter().map(|s| s.id.clone()).collect(),
+        pages: raw.pages.iter().map(|p| p.id.clone()).collect(),
+    };
+    let selector = raw.selector.as_ref().and_then(|s| selector(s, &ids, &mut texts));
+
+    links::check(&mut texts, &procedures, &scenarios, &pages, &ids);
+    for stray in &raw.stray_files {
+        texts.diags.push(Diagnostic::warning(stray, "ignored: a page file is named `<id>.<lang>.md`"));
+    }
+
+    // Usage warnings: content nobody can reach is usually a mistake, but not a broken site.
+    let mut used: BTreeMap<ProcedureId, Vec<ScenarioId>> = BTreeMap::new();
+    for sc in scenarios.values() {
+        for section in &sc.sections {
+            if let Section::Procedure { id, .. } = section {
+                used.entry(id.clone()).or_default().push(sc.id.clone());
+            }
+        }
+    }
+    for (id, proc) in procedures.iter_mut() {
+        proc.used_in = used.remove(id).unwrap_or_default();
+        if proc.used_in.is_empty() {
+            let path = format!("content/procedures/{id}.toml");
+            texts.diags.push(Diagnostic::warning(path, format!("procedure `{id}` is used by no scenario")));
+        }
+    }
+    if let Some(sel) = &selector {
+        let reached: BTreeSet<&ScenarioId> = sel
+            .questions
+            .iter()
+            .flat_map(|q| &q.answers)
+            .filter_map(|a| match &a.target {
+                Target::Scenario(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        for id in scenarios.keys().filter(|id| !reached.contains(id)) {
+            let path = format!("content/scenarios/{id}.toml");
+            texts.diags.push(Diagnostic::warning(path, format!("scenario `{id}` is reached by no answer of the selector")));
+        }
+    }
+
+    let site = match (config, ui) {
+        (Some(config), Some(ui)) if !texts.diags.has_errors() => {
+            Some(Site { config, ui, procedures, scenarios, pages, selector })
+        }
+        _ => None,
+    };
+    (site, diags)
+}
+
+/// The ids that exist, for checking references before the referenced items are converted.
+pub struct KnownIds {
+    pub procedures: BTreeSet<String>,
+    pub scenarios: BTreeSet<String>,
+    pub pages: BTreeSet<String>,
+}
+
+fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Option<Procedure> {
+    let file = texts.add_file(p.file.clone());
+    let title = texts.text(file, "title", &p.value.title);
+    let summary = texts.optional(file, "summary", p.value.summary.as_ref());
+    let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+    let mut steps = Vec::new();
+    let mut ok = true;
+    if p.value.steps.is_empty() {
+        texts.error(file, 0..0, "steps", format!("procedure `{}` has no steps: add at least one `[[steps]]`", p.id));
+        ok = false;
+    }
+    for (i, raw) in p.value.steps.iter().enumerate() {
+        let key = format!("steps[{i}]");
+        let default = format!("step-{}", i + 1);
+        let step = step_fields(file, &key, raw.get_ref().id.as_ref(), &default, &raw.get_ref().text, raw.get_ref().note.as_ref(), &mut seen, texts);
+        let mut substeps = Vec::new();
+        for (j, sub) in raw.get_ref().substeps.iter().enumerate() {
+            let RawSubstep { id, text, note } = sub.get_ref();
+            let parent = step.as_ref().map_or(default.clone(), |s| s.anchor.to_string());
+            let sub_key = format!("{key}.substeps[{j}]");
+            match step_fields(file, &sub_key, id.as_ref(), &format!("{parent}-{}", j + 1), text, note.as_ref(), &mut seen, texts) {
+                Some(s) => substeps.push(s),
+                None => ok = false,
+            }
+        }
+        match step {
+            Some(mut s) => {
+                s.substeps = substeps;
+                steps.push(s);
+            }
+            None => ok = false,
+        }
+    }
+    let (title, summary) = (title?, summary?);
+    ok.then(|| Procedure { id: ProcedureId::new(&p.id), title, summary, steps, used_in: Vec::new() })
+}
+
+
+#[expect(clippy::too_many_arguments, reason = "the shared fields of steps and substeps, taken apart once")]
+fn step_fields(
+    file: usize,
+    key: &str,
+    id: Option<&Spanned<String>>,
+    default: &str,
+    text: &crate::load::RawText,
+    note: Option<&crate::load::RawText>,
+    seen: &mut BTreeMap<String, ()>,
+    texts: &mut Texts<'_>,
+) -> Option<Step> {
+    let mut ok = true;
+    let anchor = match id {
+        Some(id) => {
+            let a = id.get_ref();
+            if !is_valid_id(a) || a.starts_with("vd-") {
+                texts.error(file, id.span(), &format!("{key}.id"), format!("invalid step id `{a}`: use lowercase letters, digits and single hyphens (not starting with `vd-`)"));
+                ok = false;
+            } else if seen.insert(a.clone(), ()).is_some() {
+                texts.error(file, id.span(), &format!("{key}.id"), format!("duplicate step id `{a}`: every step of a procedure needs its own anchor"));
+                ok = false;
+            }
+            a.clone()
+        }
+        None => {
+            if seen.insert(default.to_string(), ()).is_some() {
+                texts.error(file, text.span(), key, format!("the default anchor `{default}` of this step is already taken by another step's id"));
+                ok = false;
+            }
+            default.to_string()
+        }
+    };
+    let text = texts.text(file, &format!("{key}.text"), text);
+    let note = texts.optional(file, &format!("{key}.note"), note);
+    let (text, note) = (text?, note?);
+    ok.then(|| Step { anchor: Anchor::new(anchor), text, note, substeps: Vec::new() })
+}
+
+fn scenario(s: &Parsed<crate::load::RawScenario>, procedures: &BTreeSet<String>, texts: &mut Texts<'_>) -> Option<Scenario> {
+    let file = texts.add_file(s.file.clone());
+    let title = texts.text(file, "title", &s.value.title);
+    let symptom = texts.text(file, "symptom", &s.value.symptom);
+    let mut sections = Vec::new();
+    let mut ok = true;
+    let mut included: BTreeSet<String> = BTreeSet::new();
+    for (i, raw) in s.value.sections.iter().enumerate() {
+        let key = format!("sections[{i}]");
+        let r = raw.get_ref();
+        match (&r.text, &r.procedure) {
+            (Some(text), None) => {
+                if let Some(w) = &r.when {
+                    texts.error(file, w.span(), &format!("{key}.when"), "`when` applies only to a procedure section".to_string());
+                    ok = false;
+                }
+                match texts.text(file, &format!("{key}.text"), text) {
+                    Some(t) => sections.push(Section::Text(t)),
+                    None => ok = false,
+                }
+            }
+            (None, Some(pid)) => {
+                let id = pid.get_ref();
+                let pkey = format!("{key}.procedure");
+                if !procedures.contains(id) {
+                    let hint = suggest(id, procedures.iter());
+                    texts.error(file, pid.span(), &pkey, format!("unknown procedure `{id}`{hint}"));
+                    ok = false;
+                } else if !included.insert(id.clone()) {
+                    texts.error(file, pid.span(), &pkey, format!("procedure `{id}` is included twice in this scenario: its step anchors would collide"));
+                    ok = false;
+                }
+                match texts.optional(file, &format!("{key}.when"), r.when.as_ref()) {
+                    Some(when) => sections.push(Section::Procedure { id: ProcedureId::new(id), when }),
+                    None => ok = false,
+                }
+            }
+            (text, _) => {
+                let message = if text.is_some() {
+                    "a section has both `text` and `procedure`: give exactly one"
+                } else {
+                    "a section has neither `text` nor `procedure`: give exactly one"
+                };
+                texts.error(file, raw.span(), &key, message.to_string());
+                ok = false;
+            }
+        }
+    }
+    let (title, symptom) = (title?, symptom?);
+    ok.then(|| Scenario { id: ScenarioId::new(&s.id), title, symptom, sections })
+}
+
+fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
+    let mut by_id: BTreeMap<&str, Vec<&crate::load::RawPageFile>> = BTreeMap::new();
+    for p in &raw.pages {
+        by_id.entry(&p.id).or_default().push(p);
+    }
+    let mut out = BTreeMap::new();
+    for (id, files) in by_id {
+        let mut ok = true;
+        if !is_valid_id(id) || id == "index" {
+            let why = if id == "index" { "`index` is the home page's file name" } else { "use lowercase letters, digits and single hyphens" };
+            for f in &files {
+                texts.diags.push(Diagnostic::error(&f.file.path, format!("invalid page id `{id}`: {why}")));
+            }
+            continue;
+        }
+        let mut titles = vec![String::new(); texts.languages.len()];
+        let mut descriptions = vec![None; texts.languages.len()];
+        let mut bodies = vec![None; texts.languages.len()];
+        for f in &files {
+            let Some(lang) = texts.languages.iter().find(|l| l.code == f.lang).cloned() else {
+                let known = crate::config::codes(texts.languages);
+                texts.diags.push(Diagnostic::error(&f.file.path, format!("unknown language `{}` in the file name (book.toml lists {known})", f.lang)));
+                ok = false;
+                continue;
+            };
+            let file = texts.add_file(f.file.clone());
+            titles[lang.index] = f.front.title.get_ref().clone();
+            descriptions[lang.index] = f.front.description.as_ref().map(|d| d.get_ref().clone());
+            let body = f.file.text[f.body_offset..].to_string();
+            texts.record_exact(file, "body", lang.index, f.body_offset, &body);
+            bodies[lang.index] = Some(body);
+        }
+        for lang in texts.languages {
+            if bodies[lang.index].is_none() && files.iter().all(|f| f.lang != lang.code) {
+                let path = format!("content/pages/{id}.{}.md", lang.code);
+                let d = Diagnostic::error(&files[0].file.path, format!("page `{id}` has no `{}` version: create {path}", lang.code));
+                texts.diags.push(d);
+                ok = false;
+            }
+        }
+        if ok {
+            let body = Text::from_values(bodies.into_iter().map(Option::unwrap_or_default).collect());
+            out.insert(PageId::new(id), Page { id: PageId::new(id), titles, descriptions, body });
+        }
+    }
+    out
+}
+
+fn selector(s: &Parsed<crate::load::RawSelector>, ids: &KnownIds, texts: &mut Texts<'_>) -> Option<Selector> {
+    let file = texts.add_file(s.file.clone());
+    let mut ok = true;
+    let question_ids: BTreeSet<String> = s.value.questions.keys().map(|k| k.get_ref().clone()).collect();
+    let start = s.value.start.get_ref();
+    if !question_ids.contains(start) {
+        let hint = suggest(start, question_ids.iter());
+        texts.error(file, s.value.start.span(), "start", format!("unknown question `{start}`{hint}"));
+        ok = false;
+    }
+    let mut questions = BTreeMap::new();
+    for (qid, q) in &s.value.questions {
+        let qkey = format!("questions.{}", qid.get_ref());
+        if !is_valid_id(qid.get_ref()) {
+            texts.error(file, qid.span(), &qkey, format!("invalid question id `{}`: use lowercase letters, digits and single hyphens", qid.get_ref()));
+            ok = false;
+        }
+        let text = texts.text(file, &format!("{qkey}.text"), &q.text);
+        if q.answers.is_empty() {
+            texts.error(file, qid.span(), &qkey, format!("question `{}` has no answers", qid.get_ref()));
+            ok = false;
+        }
+        let mut answers = Vec::new();
+        for (i, a) in q.answers.iter().enumerate() {
+            let akey = format!("{qkey}.answers[{i}]");
+            let r = a.get_ref();
+            let atext = texts.text(file, &format!("{akey}.text"), &r.text);
+            let targets: Vec<(&str, &Spanned<String>)> = [("scenario", &r.scenario), ("question", &r.question), ("page", &r.page)]
+                .into_iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+                .collect();
+            let target = match targets.as_slice() {
+                [(kind, v)] => {
+                    let id = v.get_ref();
+                    let (known, target) = match *kind {
+                        "scenario" => (&ids.scenarios, Target::Scenario(ScenarioId::new(id))),
+                        "question" => (&question_ids, Target::Question(QuestionId::new(id))),
+                        _ => (&ids.pages, Target::Page(PageId::new(id))),
+                    };
+                    if known.contains(id) {
+                        Some(target)
+                    } else {
+                        let hint = suggest(id, known.iter());
+                        texts.error(file, v.span(), &format!("{akey}.{kind}"), format!("unknown {kind} `{id}`{hint}"));
+                        None
+                    }
+                }
+                [] => {
+                    texts.error(file, a.span(), &akey, "an answer needs one target: `scenario`, `question` or `page`".to_string());
+                    None
+                }
+                many => {
+                    let names = many.iter().map(|(k, _)| format!("`{k}`")).collect::<Vec<_>>().join(" and ");
+                    texts.error(file, many[1].1.span(), &akey, format!("an answer has {} targets ({names}): give exactly one", many.len()));
+                    None
+                }
+            };
+            match (atext, target) {
+                (Some(text), Some(target)) => answers.push(Answer { text, target }),
+                _ => ok = false,
+            }
+        }
+        match text {
+            Some(text) => {
+                questions.insert(qid.get_ref().clone(), Question { id: QuestionId::new(qid.get_ref()), text, answers });
+            }
+            None => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    // Order questions as a reader meets them, and warn about those nobody reaches.
+    let mut order: Vec<String> = vec![start.clone()];
+    let mut i = 0;
+    while i < order.len() {
+        if let Some(q) = questions.get(&order[i]) {
+            for a in &q.answers {
+                if let Target::Question(next) = &a.target
+                    && !order.iter().any(|o| o == next.as_str())
+                {
+                    order.push(next.to_string());
+                }
+            }
+        }
+        i += 1;
+    }
+    let unreached: Vec<&Spanned<String>> = s.value.questions.keys().filter(|k| !order.contains(k.get_ref())).collect();
+    for qid in unreached {
+        texts.warning(file, qid.span(), &format!("questions.{}", qid.get_ref()), format!("question `{}` is reached by no answer", qid.get_ref()));
+        order.push(qid.get_ref().clone());
+    }
+    let questions = order.iter().filter_map(|id| questions.remove(id)).collect();
+    Some(Selector { start: QuestionId::new(start), questions })
+}
+
+/// ` (did you mean `x`?)` for the closest known id, when one is close.
+pub fn suggest<'a>(wrong: &str, known: impl Iterator<Item = &'a String>) -> String {
+    known
+        .map(|k| (edit_distance(wrong, k), k))
+        .filter(|(d, k)| *d <= 3.max(k.len() / 3))
+        .min()
+        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        let known = ["sign-in-vlsc".to_string(), "create-work-account".to_string()];
+        assert_eq!(suggest("sign-in-vlcs", known.iter()), " (did you mean `sign-in-vlsc`?)");
+        assert_eq!(suggest("zzz", known.iter()), "");
+    }
+}

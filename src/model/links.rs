@@ -1,0 +1,119 @@
+//! Checks every link of every Markdown text: internal references must name an existing procedure,
+//! scenario or page, and their `#fragment` an existing step or heading.
+
+use super::{Page, Procedure, Scenario, Section, Step, scenario_step_anchor, suggest};
+use crate::config::Texts;
+use crate::ids::{PageId, ProcedureId, ScenarioId};
+use crate::markdown::{LinkDest, RefKind, classify, heading_ids, links};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The fragments each page offers.
+struct Anchors {
+    procedures: BTreeMap<String, BTreeSet<String>>,
+    scenarios: BTreeMap<String, BTreeSet<String>>,
+    pages: BTreeMap<String, Vec<BTreeSet<String>>>,
+}
+
+fn step_anchors(steps: &[Step]) -> impl Iterator<Item = String> + '_ {
+    steps.iter().flat_map(|s| std::iter::once(s.anchor.to_string()).chain(s.substeps.iter().map(|t| t.anchor.to_string())))
+}
+
+pub(super) fn check(
+    texts: &mut Texts<'_>,
+    procedures: &BTreeMap<ProcedureId, Procedure>,
+    scenarios: &BTreeMap<ScenarioId, Scenario>,
+    pages: &BTreeMap<PageId, Page>,
+    ids: &super::KnownIds,
+) {
+    let anchors = Anchors {
+        procedures: procedures.iter().map(|(id, p)| (id.to_string(), step_anchors(&p.steps).collect())).collect(),
+        scenarios: scenarios
+            .iter()
+            .map(|(id, s)| {
+                let mut set: BTreeSet<String> = BTreeSet::from(["symptom".to_string()]);
+                for section in &s.sections {
+                    match section {
+                        Section::Procedure { id: pid, .. } => {
+                            set.insert(pid.to_string());
+                            if let Some(p) = procedures.get(pid) {
+                                set.extend(step_anchors(&p.steps).map(|a| scenario_step_anchor(pid, &crate::ids::Anchor::new(a))));
+                            }
+                        }
+                        Section::Text(t) => {
+                            for lang in texts.languages {
+                                set.extend(heading_ids(t.get(lang)).into_iter().map(|(h, _)| h));
+                            }
+                        }
+                    }
+                }
+                (id.to_string(), set)
+            })
+            .collect(),
+        pages: pages
+            .iter()
+            .map(|(id, p)| {
+                let per_lang = texts.languages.iter().map(|l| heading_ids(p.body.get(l)).into_iter().map(|(h, _)| h).collect()).collect();
+                (id.to_string(), per_lang)
+            })
+            .collect(),
+    };
+
+    // Heading ids must be unique within a page body, or the second heading cannot be linked.
+    let page_origins: Vec<usize> = (0..texts.origins.len()).filter(|i| texts.origins[*i].0.exact).collect();
+    for i in page_origins {
+        let (origin, md) = texts.origins[i].clone();
+        let mut seen = BTreeSet::new();
+        for (id, range) in heading_ids(&md) {
+            let span = origin.span.start + range.start..origin.span.start + range.end;
+            if !seen.insert(id.clone()) {
+                texts.error(origin.file, span, &origin.key, format!("duplicate heading id `{id}`: give one of the headings another `{{#id}}`"));
+            } else if id.starts_with("vd-") {
+                texts.error(origin.file, span, &origin.key, format!("heading id `{id}` is reserved for the theme (ids starting with `vd-`)"));
+            }
+        }
+    }
+
+    for i in 0..texts.origins.len() {
+        let (origin, md) = texts.origins[i].clone();
+        for link in links(&md) {
+            let problem = match classify(&link.dest) {
+                LinkDest::External | LinkDest::Fragment(_) => None,
+                LinkDest::Unsupported => Some(format!(
+                    "unsupported link `{}`: use `procedure:<id>`, `scenario:<id>`, `page:<id>` or an absolute URL (https:, mailto:, tel:)",
+                    link.dest
+                )),
+                LinkDest::Internal { kind, id, fragment } => {
+                    let (known, frags): (&BTreeSet<String>, Option<&BTreeSet<String>>) = match kind {
+                        RefKind::Procedure => (&ids.procedures, anchors.procedures.get(id)),
+                        RefKind::Scenario => (&ids.scenarios, anchors.scenarios.get(id)),
+                        RefKind::Page => (&ids.pages, anchors.pages.get(id).and_then(|v| v.get(origin.lang))),
+                    };
+                    if !known.contains(id) {
+                        Some(format!("unknown {} `{id}` in link `{}`{}", kind.name(), link.dest, suggest(id, known.iter())))
+                    } else {
+                        match (fragment, frags) {
+                            (Some(f), Some(set)) if !set.contains(f) => Some(format!(
+                                "link `{}`: {} `{id}` has no step or heading `#{f}`{}",
+                                link.dest,
+                                kind.name(),
+                                suggest(f, set.iter())
+                            )),
+                            _ => None,
+                        }
+                    }
+                }
+            };
+            if let Some(message) = problem {
+                let loc = if origin.exact {
+                    let start = origin.span.start + link.range.start;
+                    let f = &texts.files[origin.file];
+                    f.locate_in(start..origin.span.start + link.range.end, &link.dest)
+                } else {
+                    texts.files[origin.file].locate_in(origin.span.clone(), &link.dest)
+                };
+                let path = texts.files[origin.file].path.clone();
+                texts.diags.push(crate::diag::Diagnostic::error(path, message).at(loc).key(origin.key.clone()));
+            }
+        }
+    }
+}
