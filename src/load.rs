@@ -359,8 +359,8 @@ mod tests {
     #[test]
     fn front_matter() {
         let t = "+++\ntitle = \"x\"\n+++\nbody\n";
-        assert_eq!(split_front_matter(t), Some(("title = \"x\"\n", 4, 18)));
-        assert_eq!(&t[18..], "body\n");
+        assert_eq!(split_front_matter(t), Some(("title = \"x\"\n", 4, 20)));
+        assert_eq!(&t[20..], "body\n");
         assert_eq!(split_front_matter("no front matter"), None);
         assert_eq!(split_front_matter("+++\nunclosed"), None);
     }

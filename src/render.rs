@@ -15,6 +15,9 @@ use serde::Serialize;
 mod views;
 use views::*;
 
+/// What a page that shows highlighted code links to; pages without code do not load the stylesheet.
+const HIGHLIGHT_LINK: &[u8] = b"highlight.css";
+
 /// One file of the output, relative to the output root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
@@ -76,23 +79,26 @@ pub fn render_site(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
     if diags.has_errors() {
         return Err(diags);
     }
-    files.extend(assets(site, theme, &pages));
+    let any_code = files.iter().any(|f| f.contents.windows(HIGHLIGHT_LINK.len()).any(|w| w == HIGHLIGHT_LINK));
+    files.extend(assets(site, theme, &pages, any_code));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
 /// The theme's static files, the highlighting stylesheet when code is present, and the sitemap.
-pub fn assets(site: &Site, theme: &Theme, pages: &[(PageKind, Option<Lang>)]) -> Vec<OutputFile> {
+pub fn assets(site: &Site, theme: &Theme, pages: &[(PageKind, Option<Lang>)], any_code: bool) -> Vec<OutputFile> {
     let mut files: Vec<OutputFile> = theme
         .assets
         .iter()
         .map(|(name, bytes)| OutputFile { path: SitePath::new(format!("assets/{name}")), contents: bytes.clone(), is_html: false })
         .collect();
-    files.push(OutputFile {
-        path: SitePath::new("assets/highlight.css"),
-        contents: crate::highlight::stylesheet().into_bytes(),
-        is_html: false,
-    });
+    if any_code {
+        files.push(OutputFile {
+            path: SitePath::new("assets/highlight.css"),
+            contents: crate::highlight::stylesheet().into_bytes(),
+            is_html: false,
+        });
+    }
     if let Some(base) = &site.config.base_url {
         files.push(OutputFile { path: SitePath::new("sitemap.xml"), contents: sitemap(base, site, pages).into_bytes(), is_html: false });
     }
@@ -220,6 +226,17 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// Whether rendered HTML holds highlighted code, so that the page links the highlighting CSS.
+    fn has_code<'h>(parts: impl IntoIterator<Item = &'h str>) -> bool {
+        parts.into_iter().any(|h| h.contains("class=\"code hl\""))
+    }
+
+    fn steps_have_code(steps: &[StepView]) -> bool {
+        steps.iter().any(|s| {
+            Self::has_code([s.text_html.as_str(), s.note_html.as_deref().unwrap_or("")]) || Self::steps_have_code(&s.substeps)
+        })
+    }
+
     fn steps(&self, steps: &[Step], anchor: &dyn Fn(&Step) -> String) -> Vec<StepView> {
         steps
             .iter()
@@ -267,6 +284,8 @@ impl<'a> Renderer<'a> {
                 url: self.url(&PageKind::Scenario(s.id.clone())),
             })
             .collect();
+        let mut frame = frame;
+        frame.has_code = site.config.description.as_ref().is_some_and(|d| Self::has_code([self.html(d).as_str()]));
         HomeView {
             frame,
             description_html: site.config.description.as_ref().map(|d| self.html(d)),
@@ -280,7 +299,7 @@ impl<'a> Renderer<'a> {
             return ScenarioView::missing(self.frame(PageKind::Scenario(id.clone()), id.to_string()));
         };
         let frame = self.frame(PageKind::Scenario(id.clone()), self.plain(&sc.title));
-        let sections = sc
+        let sections: Vec<SectionView> = sc
             .sections
             .iter()
             .filter_map(|section| match section {
@@ -298,6 +317,13 @@ impl<'a> Renderer<'a> {
                 }
             })
             .collect();
+        let mut frame = frame;
+        frame.has_code = sections.iter().any(|s: &SectionView| match s {
+            SectionView::Text { html } => Self::has_code([html.as_str()]),
+            SectionView::Procedure { steps, summary_html, when_html, .. } => {
+                Self::steps_have_code(steps) || Self::has_code([summary_html.as_deref().unwrap_or(""), when_html.as_deref().unwrap_or("")])
+            }
+        });
         ScenarioView {
             frame,
             title_html: self.inline(&sc.title),
@@ -311,11 +337,15 @@ impl<'a> Renderer<'a> {
         let Some(p) = self.site.procedures.get(id) else {
             return ProcedureView::missing(self.frame(PageKind::Procedure(id.clone()), id.to_string()));
         };
+        let mut frame = self.frame(PageKind::Procedure(id.clone()), self.plain(&p.title));
+        let summary_html = p.summary.as_ref().map(|s| self.html(s));
+        let steps = self.steps(&p.steps, &|s: &Step| s.anchor.to_string());
+        frame.has_code = Self::steps_have_code(&steps) || Self::has_code([summary_html.as_deref().unwrap_or("")]);
         ProcedureView {
-            frame: self.frame(PageKind::Procedure(id.clone()), self.plain(&p.title)),
+            frame,
             title_html: self.inline(&p.title),
-            summary_html: p.summary.as_ref().map(|s| self.html(s)),
-            steps: self.steps(&p.steps, &|s: &Step| s.anchor.to_string()),
+            summary_html,
+            steps,
             used_in: p
                 .used_in
                 .iter()
@@ -329,7 +359,10 @@ impl<'a> Renderer<'a> {
         let Some(p) = self.site.pages.get(id) else {
             return PageView { frame: self.frame(PageKind::Page(id.clone()), id.to_string()), body_html: String::new() };
         };
-        PageView { frame: self.frame(PageKind::Page(id.clone()), p.title(self.lang).to_string()), body_html: self.html(&p.body) }
+        let mut frame = self.frame(PageKind::Page(id.clone()), p.title(self.lang).to_string());
+        let body_html = self.html(&p.body);
+        frame.has_code = Self::has_code([body_html.as_str()]);
+        PageView { frame, body_html }
     }
 }
 
