@@ -28,7 +28,7 @@ fn main() -> ExitCode {
                 );
                 ExitCode::SUCCESS
             }
-            Err(e) => fail(e),
+            Err(e) => fail(e, "build"),
         },
         Command::Check { root } => match vlsc_docs::compile(&root) {
             Ok(compiled) => {
@@ -37,7 +37,7 @@ fn main() -> ExitCode {
                 println!("ok: {pages} pages, no errors");
                 ExitCode::SUCCESS
             }
-            Err(e) => fail(e),
+            Err(e) => fail(e, "check"),
         },
         Command::Serve { root, port, bind, open } => {
             match vlsc_docs::serve::run(vlsc_docs::serve::ServeOptions { root, port, bind, open }) {
@@ -57,7 +57,7 @@ fn print_diagnostics(diags: &Diagnostics) {
     }
 }
 
-fn fail(e: BuildError) -> ExitCode {
+fn fail(e: BuildError, command: &str) -> ExitCode {
     match e {
         BuildError::NotASite(msg) => {
             eprintln!("error: {msg}");
@@ -65,7 +65,8 @@ fn fail(e: BuildError) -> ExitCode {
         }
         BuildError::Content(diags) => {
             print_diagnostics(&diags);
-            eprintln!("error: build failed with {} error(s); the previous output was left as it was", diags.error_count());
+            let kept = if command == "build" { "; the previous output was left as it was" } else { "" };
+            eprintln!("error: {command} failed with {} error(s){kept}", diags.error_count());
             ExitCode::from(1)
         }
         BuildError::Output(e) => {

@@ -140,12 +140,16 @@ pub fn resolve(raw: RawSite, theme_ui: &crate::theme::ThemeStrings) -> (Option<S
         texts.diags.push(Diagnostic::warning(stray, "ignored: a page file is named `<id>.<lang>.md`"));
     }
 
-    // Usage warnings: content nobody can reach is usually a mistake, but not a broken site.
+    // Usage warnings: content nobody can reach is usually a mistake, but not a broken site. Usage
+    // is read from the raw scenarios so that a scenario with an error elsewhere still counts.
     let mut used: BTreeMap<ProcedureId, Vec<ScenarioId>> = BTreeMap::new();
-    for sc in scenarios.values() {
-        for section in &sc.sections {
-            if let Section::Procedure { id, .. } = section {
-                used.entry(id.clone()).or_default().push(sc.id.clone());
+    for sc in &raw.scenarios {
+        for section in &sc.value.sections {
+            if let Some(pid) = &section.get_ref().procedure {
+                let users = used.entry(ProcedureId::new(pid.get_ref())).or_default();
+                if !users.iter().any(|u| u.as_str() == sc.id) {
+                    users.push(ScenarioId::new(&sc.id));
+                }
             }
         }
     }

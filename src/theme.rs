@@ -91,13 +91,32 @@ pub fn load_theme(root: &Path, name: Option<&str>, diags: &mut Diagnostics) -> O
         Err(e) => {
             // Tera names the template at fault in its message; point at that file.
             let message = error_chain(&e);
-            let path = sources
-                .iter()
-                .find(|(name, _)| message.contains(&format!("'{name}'")))
-                .map_or_else(|| "themes".to_string(), |(_, (path, _))| path.clone());
-            diags.push(Diagnostic::error(path, format!("template error: {message}")));
+            let at_fault = sources.iter().find(|(name, _)| message.contains(&format!("'{name}'")));
+            let Some((_, (path, text))) = at_fault else {
+                diags.push(Diagnostic::error("themes", format!("template error: {message}")));
+                return None;
+            };
+            diags.push(template_diagnostic(path, text, &message));
             None
         }
+    }
+}
+
+/// Turns Tera's parse error (`… --> 3:14 | … = expected …`) into a located diagnostic.
+fn template_diagnostic(path: &str, text: &str, message: &str) -> Diagnostic {
+    let position = message.split_once("--> ").and_then(|(_, rest)| {
+        let (line, rest) = rest.split_once(':')?;
+        let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        Some((line.trim().parse::<usize>().ok()?, column.parse::<usize>().ok()?))
+    });
+    let expected = message.rsplit_once("= ").map(|(_, e)| e.trim().to_string());
+    match (position, expected) {
+        (Some((line, column)), Some(expected)) => {
+            let offset: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum::<usize>()
+                + text.split_inclusive('\n').nth(line - 1).map_or(0, |l| l.char_indices().nth(column - 1).map_or(0, |(i, _)| i));
+            Diagnostic::error(path, format!("template syntax error: {expected}")).at(crate::diag::Location::from_span(text, offset..offset + 1))
+        }
+        _ => Diagnostic::error(path, format!("template error: {message}")),
     }
 }
 
