@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "vlsc-docs", version, about = "Build bilingual procedure documentation: procedures written once, a scenario selector, Japanese and English.")]
+#[command(
+    name = "vlsc-docs",
+    version,
+    about = "Build bilingual procedure documentation: procedures written once, a scenario selector, Japanese and English."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -79,7 +79,7 @@ impl Texts<'_> {
     /// Converts `raw` (the value of `key` in `file`), or reports what is missing or unknown.
     pub fn text(&mut self, file: usize, key: &str, raw: &RawText) -> Option<Text> {
         let mut ok = true;
-        for (lang, _) in raw.get_ref() {
+        for lang in raw.get_ref().keys() {
             if !self.languages.iter().any(|l| l.code == *lang.get_ref()) {
                 let known = codes(self.languages);
                 self.error(
@@ -95,7 +95,13 @@ impl Texts<'_> {
         for lang in self.languages {
             match raw.get_ref().iter().find(|(k, _)| *k.get_ref() == lang.code) {
                 Some((_, v)) => {
-                    let origin = TextOrigin { file, span: v.span(), key: format!("{key}.{}", lang.code), lang: lang.index, exact: false };
+                    let origin = TextOrigin {
+                        file,
+                        span: v.span(),
+                        key: format!("{key}.{}", lang.code),
+                        lang: lang.index,
+                        exact: false,
+                    };
                     self.origins.push((origin, v.get_ref().clone()));
                     values.push(v.get_ref().clone());
                 }
@@ -129,7 +135,8 @@ pub fn codes(langs: &[Lang]) -> String {
 /// A language code: `ja`, `en`, `pt-br`.
 fn is_lang_code(s: &str) -> bool {
     let mut parts = s.split('-');
-    let first_ok = parts.next().is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_lowercase()));
+    let first_ok =
+        parts.next().is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_lowercase()));
     first_ok && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
@@ -149,7 +156,9 @@ pub fn languages(book: &Parsed<RawBook>, diags: &mut Diagnostics) -> Option<Vec<
         };
         match problem {
             Some(message) => {
-                diags.push(Diagnostic::error(&book.file.path, message).at(book.file.locate(code.span())).key("book.languages"));
+                diags.push(
+                    Diagnostic::error(&book.file.path, message).at(book.file.locate(code.span())).key("book.languages"),
+                );
                 ok = false;
             }
             None => langs.push(Lang { code: c.clone(), index: langs.len() }),
@@ -181,7 +190,12 @@ pub fn config(book: &Parsed<RawBook>, file: usize, texts: &mut Texts<'_>) -> Opt
     let base_url = b.base_url.as_ref().map(|u| {
         let url = u.get_ref().clone();
         if !(url.starts_with("https://") || url.starts_with("http://")) {
-            texts.error(file, u.span(), "book.base-url", format!("base-url `{url}` must start with https:// or http://"));
+            texts.error(
+                file,
+                u.span(),
+                "book.base-url",
+                format!("base-url `{url}` must start with https:// or http://"),
+            );
             ok = false;
         }
         if url.ends_with('/') { url } else { format!("{url}/") }
@@ -208,7 +222,12 @@ pub fn config(book: &Parsed<RawBook>, file: usize, texts: &mut Texts<'_>) -> Opt
         && reserved.iter().any(|r| first.as_os_str() == *r)
         && let Some(dir) = &book.value.build.output_dir
     {
-        texts.error(file, dir.span(), "build.output-dir", format!("output-dir `{}` would overwrite the site's sources", dir.get_ref()));
+        texts.error(
+            file,
+            dir.span(),
+            "build.output-dir",
+            format!("output-dir `{}` would overwrite the site's sources", dir.get_ref()),
+        );
         ok = false;
     }
     let (title, description) = (title?, description?);

@@ -34,12 +34,7 @@ impl Location {
         let line = source[..start].matches('\n').count() + 1;
         let column = source[line_start..start].chars().count() + 1;
         let width = source[start..end.min(line_end)].chars().count().max(1);
-        Location {
-            line,
-            column,
-            width,
-            source_line: source[line_start..line_end].trim_end_matches('\r').to_string(),
-        }
+        Location { line, column, width, source_line: source[line_start..line_end].trim_end_matches('\r').to_string() }
     }
 }
 
@@ -64,13 +59,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(file: impl Into<PathBuf>, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Error,
-            file: file.into(),
-            location: None,
-            key: None,
-            message: message.into(),
-        }
+        Diagnostic { severity: Severity::Error, file: file.into(), location: None, key: None, message: message.into() }
     }
 
     pub fn warning(file: impl Into<PathBuf>, message: impl Into<String>) -> Diagnostic {
@@ -101,10 +90,7 @@ impl Diagnostic {
 
 /// Shows a relative path with `/` separators on every platform.
 pub fn display_path(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 impl fmt::Display for Diagnostic {
@@ -125,12 +111,8 @@ impl fmt::Display for Diagnostic {
                 }
                 writeln!(f, "{:gutter$} |", "")?;
                 writeln!(f, "{} | {}", l.line, l.source_line)?;
-                let pad: String = l
-                    .source_line
-                    .chars()
-                    .take(l.column - 1)
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
+                let pad: String =
+                    l.source_line.chars().take(l.column - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
                 write!(f, "{:gutter$} | {pad}{}", "", "^".repeat(l.width))
             }
             None => {

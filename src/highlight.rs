@@ -32,9 +32,7 @@ fn canonical_token(lang: &str) -> &str {
 pub fn highlight(code: &str, lang: &str) -> Option<String> {
     let set = syntaxes();
     let token = canonical_token(lang);
-    let syntax = set
-        .find_syntax_by_token(token)
-        .or_else(|| set.find_syntax_by_name(token))?;
+    let syntax = set.find_syntax_by_token(token).or_else(|| set.find_syntax_by_name(token))?;
     let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASS_STYLE);
     for line in LinesWithEndings::from(code) {
         generator.parse_html_for_line_which_includes_newline(line).ok()?;
@@ -47,17 +45,9 @@ pub fn highlight(code: &str, lang: &str) -> Option<String> {
 pub fn stylesheet() -> String {
     let themes = ThemeSet::load_defaults();
     let css = |name: &str| {
-        themes
-            .themes
-            .get(name)
-            .and_then(|t| css_for_theme_with_class_style(t, CLASS_STYLE).ok())
-            .unwrap_or_default()
+        themes.themes.get(name).and_then(|t| css_for_theme_with_class_style(t, CLASS_STYLE).ok()).unwrap_or_default()
     };
-    format!(
-        "{}\n@media (prefers-color-scheme: dark) {{\n{}\n}}\n",
-        css("InspiredGitHub"),
-        css("base16-ocean.dark")
-    )
+    format!("{}\n@media (prefers-color-scheme: dark) {{\n{}\n}}\n", css("InspiredGitHub"), css("base16-ocean.dark"))
 }
 
 #[cfg(test)]

@@ -107,5 +107,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             (l.code.clone(), n)
         })
         .collect();
-    Ok(BuildReport { pages_per_language, files: compiled.files.len(), output, elapsed: started.elapsed(), warnings: compiled.warnings })
+    Ok(BuildReport {
+        pages_per_language,
+        files: compiled.files.len(),
+        output,
+        elapsed: started.elapsed(),
+        warnings: compiled.warnings,
+    })
 }

@@ -176,26 +176,14 @@ pub fn load_site(root: &Path) -> Result<(RawSite, Diagnostics), LoadError> {
     let procedures = read_toml_dir(root, "content/procedures", &mut diags);
     let scenarios = read_toml_dir(root, "content/scenarios", &mut diags);
     let selector_rel = Path::new("content/selector.toml");
-    let selector = if root.join(selector_rel).is_file() {
-        read_toml::<RawSelector>(root, selector_rel, &mut diags)
-    } else {
-        None
-    };
+    let selector =
+        if root.join(selector_rel).is_file() { read_toml::<RawSelector>(root, selector_rel, &mut diags) } else { None };
     let (pages, stray_files) = read_pages(root, &mut diags);
     let i18n = read_toml_dir(root, "i18n", &mut diags);
 
     match book {
         Some(book) if !diags.has_errors() => Ok((
-            RawSite {
-                root: root.to_path_buf(),
-                book,
-                procedures,
-                scenarios,
-                selector,
-                pages,
-                i18n,
-                stray_files,
-            },
+            RawSite { root: root.to_path_buf(), book, procedures, scenarios, selector, pages, i18n, stray_files },
             diags,
         )),
         _ => Err(LoadError::Content(diags)),
@@ -322,8 +310,11 @@ fn read_pages(root: &Path, diags: &mut Diagnostics) -> (Vec<RawPageFile>, Vec<Pa
         let Some(file) = read_source(root, &rel, diags) else { continue };
         let Some((front_text, front_offset, body_offset)) = split_front_matter(&file.text) else {
             diags.push(
-                Diagnostic::error(&rel, "missing front matter: start the file with a `+++` line, `title = \"…\"`, and a closing `+++` line")
-                    .at(file.locate(0..0)),
+                Diagnostic::error(
+                    &rel,
+                    "missing front matter: start the file with a `+++` line, `title = \"…\"`, and a closing `+++` line",
+                )
+                .at(file.locate(0..0)),
             );
             continue;
         };

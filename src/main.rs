@@ -19,7 +19,8 @@ fn main() -> ExitCode {
         Command::Build { root, output } => match vlsc_docs::build(&BuildOptions { root, output }) {
             Ok(report) => {
                 print_diagnostics(&report.warnings);
-                let pages = report.pages_per_language.iter().map(|(l, n)| format!("{n} {l}")).collect::<Vec<_>>().join(" + ");
+                let pages =
+                    report.pages_per_language.iter().map(|(l, n)| format!("{n} {l}")).collect::<Vec<_>>().join(" + ");
                 println!(
                     "built {pages} pages ({} files) in {:.0} ms → {}",
                     report.files,

@@ -253,7 +253,10 @@ mod tests {
     use super::*;
 
     fn opts() -> RenderOptions<'static> {
-        RenderOptions { allow_html: false, resolve: &|k, id, f| format!("{}/{id}.html{}", k.name(), f.map(|f| format!("#{f}")).unwrap_or_default()) }
+        RenderOptions {
+            allow_html: false,
+            resolve: &|k, id, f| format!("{}/{id}.html{}", k.name(), f.map(|f| format!("#{f}")).unwrap_or_default()),
+        }
     }
 
     #[test]
@@ -262,7 +265,10 @@ mod tests {
             classify("procedure:sign-in#open"),
             LinkDest::Internal { kind: RefKind::Procedure, id: "sign-in", fragment: Some("open") }
         );
-        assert_eq!(classify("page:contacts"), LinkDest::Internal { kind: RefKind::Page, id: "contacts", fragment: None });
+        assert_eq!(
+            classify("page:contacts"),
+            LinkDest::Internal { kind: RefKind::Page, id: "contacts", fragment: None }
+        );
         assert_eq!(classify("https://x"), LinkDest::External);
         assert_eq!(classify("tel:+81120737565"), LinkDest::External);
         assert_eq!(classify("#top"), LinkDest::Fragment("top"));

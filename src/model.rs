@@ -172,7 +172,9 @@ pub fn resolve(raw: RawSite, theme_ui: &crate::theme::ThemeStrings) -> (Option<S
             .collect();
         for id in scenarios.keys().filter(|id| !reached.contains(id)) {
             let path = format!("content/scenarios/{id}.toml");
-            texts.diags.push(Diagnostic::warning(path, format!("scenario `{id}` is reached by no answer of the selector")));
+            texts
+                .diags
+                .push(Diagnostic::warning(path, format!("scenario `{id}` is reached by no answer of the selector")));
         }
     }
 
@@ -206,13 +208,31 @@ fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Op
     for (i, raw) in p.value.steps.iter().enumerate() {
         let key = format!("steps[{i}]");
         let default = format!("step-{}", i + 1);
-        let step = step_fields(file, &key, raw.get_ref().id.as_ref(), &default, &raw.get_ref().text, raw.get_ref().note.as_ref(), &mut seen, texts);
+        let step = step_fields(
+            file,
+            &key,
+            raw.get_ref().id.as_ref(),
+            &default,
+            &raw.get_ref().text,
+            raw.get_ref().note.as_ref(),
+            &mut seen,
+            texts,
+        );
         let mut substeps = Vec::new();
         for (j, sub) in raw.get_ref().substeps.iter().enumerate() {
             let RawSubstep { id, text, note } = sub.get_ref();
             let parent = step.as_ref().map_or(default.clone(), |s| s.anchor.to_string());
             let sub_key = format!("{key}.substeps[{j}]");
-            match step_fields(file, &sub_key, id.as_ref(), &format!("{parent}-{}", j + 1), text, note.as_ref(), &mut seen, texts) {
+            match step_fields(
+                file,
+                &sub_key,
+                id.as_ref(),
+                &format!("{parent}-{}", j + 1),
+                text,
+                note.as_ref(),
+                &mut seen,
+                texts,
+            ) {
                 Some(s) => substeps.push(s),
                 None => ok = false,
             }
@@ -228,7 +248,6 @@ fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Op
     let (title, summary) = (title?, summary?);
     ok.then(|| Procedure { id: ProcedureId::new(&p.id), title, summary, steps, used_in: Vec::new() })
 }
-
 
 #[expect(clippy::too_many_arguments, reason = "the shared fields of steps and substeps, taken apart once")]
 fn step_fields(
@@ -249,14 +268,24 @@ fn step_fields(
                 texts.error(file, id.span(), &format!("{key}.id"), format!("invalid step id `{a}`: use lowercase letters, digits and single hyphens (not starting with `vd-`)"));
                 ok = false;
             } else if seen.insert(a.clone(), ()).is_some() {
-                texts.error(file, id.span(), &format!("{key}.id"), format!("duplicate step id `{a}`: every step of a procedure needs its own anchor"));
+                texts.error(
+                    file,
+                    id.span(),
+                    &format!("{key}.id"),
+                    format!("duplicate step id `{a}`: every step of a procedure needs its own anchor"),
+                );
                 ok = false;
             }
             a.clone()
         }
         None => {
             if seen.insert(default.to_string(), ()).is_some() {
-                texts.error(file, text.span(), key, format!("the default anchor `{default}` of this step is already taken by another step's id"));
+                texts.error(
+                    file,
+                    text.span(),
+                    key,
+                    format!("the default anchor `{default}` of this step is already taken by another step's id"),
+                );
                 ok = false;
             }
             default.to_string()
@@ -268,7 +297,11 @@ fn step_fields(
     ok.then(|| Step { anchor: Anchor::new(anchor), text, note, substeps: Vec::new() })
 }
 
-fn scenario(s: &Parsed<crate::load::RawScenario>, procedures: &BTreeSet<String>, texts: &mut Texts<'_>) -> Option<Scenario> {
+fn scenario(
+    s: &Parsed<crate::load::RawScenario>,
+    procedures: &BTreeSet<String>,
+    texts: &mut Texts<'_>,
+) -> Option<Scenario> {
     let file = texts.add_file(s.file.clone());
     let title = texts.text(file, "title", &s.value.title);
     let symptom = texts.text(file, "symptom", &s.value.symptom);
@@ -281,7 +314,12 @@ fn scenario(s: &Parsed<crate::load::RawScenario>, procedures: &BTreeSet<String>,
         match (&r.text, &r.procedure) {
             (Some(text), None) => {
                 if let Some(w) = &r.when {
-                    texts.error(file, w.span(), &format!("{key}.when"), "`when` applies only to a procedure section".to_string());
+                    texts.error(
+                        file,
+                        w.span(),
+                        &format!("{key}.when"),
+                        "`when` applies only to a procedure section".to_string(),
+                    );
                     ok = false;
                 }
                 match texts.text(file, &format!("{key}.text"), text) {
@@ -297,7 +335,12 @@ fn scenario(s: &Parsed<crate::load::RawScenario>, procedures: &BTreeSet<String>,
                     texts.error(file, pid.span(), &pkey, format!("unknown procedure `{id}`{hint}"));
                     ok = false;
                 } else if !included.insert(id.clone()) {
-                    texts.error(file, pid.span(), &pkey, format!("procedure `{id}` is included twice in this scenario: its step anchors would collide"));
+                    texts.error(
+                        file,
+                        pid.span(),
+                        &pkey,
+                        format!("procedure `{id}` is included twice in this scenario: its step anchors would collide"),
+                    );
                     ok = false;
                 }
                 match texts.optional(file, &format!("{key}.when"), r.when.as_ref()) {
@@ -329,7 +372,11 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
     for (id, files) in by_id {
         let mut ok = true;
         if !is_valid_id(id) || id == "index" {
-            let why = if id == "index" { "`index` is the home page's file name" } else { "use lowercase letters, digits and single hyphens" };
+            let why = if id == "index" {
+                "`index` is the home page's file name"
+            } else {
+                "use lowercase letters, digits and single hyphens"
+            };
             for f in &files {
                 texts.diags.push(Diagnostic::error(&f.file.path, format!("invalid page id `{id}`: {why}")));
             }
@@ -341,7 +388,10 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
         for f in &files {
             let Some(lang) = texts.languages.iter().find(|l| l.code == f.lang).cloned() else {
                 let known = crate::config::codes(texts.languages);
-                texts.diags.push(Diagnostic::error(&f.file.path, format!("unknown language `{}` in the file name (book.toml lists {known})", f.lang)));
+                texts.diags.push(Diagnostic::error(
+                    &f.file.path,
+                    format!("unknown language `{}` in the file name (book.toml lists {known})", f.lang),
+                ));
                 ok = false;
                 continue;
             };
@@ -355,7 +405,10 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
         for lang in texts.languages {
             if bodies[lang.index].is_none() && files.iter().all(|f| f.lang != lang.code) {
                 let path = format!("content/pages/{id}.{}.md", lang.code);
-                let d = Diagnostic::error(&files[0].file.path, format!("page `{id}` has no `{}` version: create {path}", lang.code));
+                let d = Diagnostic::error(
+                    &files[0].file.path,
+                    format!("page `{id}` has no `{}` version: create {path}", lang.code),
+                );
                 texts.diags.push(d);
                 ok = false;
             }
@@ -382,7 +435,12 @@ fn selector(s: &Parsed<crate::load::RawSelector>, ids: &KnownIds, texts: &mut Te
     for (qid, q) in &s.value.questions {
         let qkey = format!("questions.{}", qid.get_ref());
         if !is_valid_id(qid.get_ref()) {
-            texts.error(file, qid.span(), &qkey, format!("invalid question id `{}`: use lowercase letters, digits and single hyphens", qid.get_ref()));
+            texts.error(
+                file,
+                qid.span(),
+                &qkey,
+                format!("invalid question id `{}`: use lowercase letters, digits and single hyphens", qid.get_ref()),
+            );
             ok = false;
         }
         let text = texts.text(file, &format!("{qkey}.text"), &q.text);
@@ -395,10 +453,11 @@ fn selector(s: &Parsed<crate::load::RawSelector>, ids: &KnownIds, texts: &mut Te
             let akey = format!("{qkey}.answers[{i}]");
             let r = a.get_ref();
             let atext = texts.text(file, &format!("{akey}.text"), &r.text);
-            let targets: Vec<(&str, &Spanned<String>)> = [("scenario", &r.scenario), ("question", &r.question), ("page", &r.page)]
-                .into_iter()
-                .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
-                .collect();
+            let targets: Vec<(&str, &Spanned<String>)> =
+                [("scenario", &r.scenario), ("question", &r.question), ("page", &r.page)]
+                    .into_iter()
+                    .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+                    .collect();
             let target = match targets.as_slice() {
                 [(kind, v)] => {
                     let id = v.get_ref();
@@ -416,12 +475,22 @@ fn selector(s: &Parsed<crate::load::RawSelector>, ids: &KnownIds, texts: &mut Te
                     }
                 }
                 [] => {
-                    texts.error(file, a.span(), &akey, "an answer needs one target: `scenario`, `question` or `page`".to_string());
+                    texts.error(
+                        file,
+                        a.span(),
+                        &akey,
+                        "an answer needs one target: `scenario`, `question` or `page`".to_string(),
+                    );
                     None
                 }
                 many => {
                     let names = many.iter().map(|(k, _)| format!("`{k}`")).collect::<Vec<_>>().join(" and ");
-                    texts.error(file, many[1].1.span(), &akey, format!("an answer has {} targets ({names}): give exactly one", many.len()));
+                    texts.error(
+                        file,
+                        many[1].1.span(),
+                        &akey,
+                        format!("an answer has {} targets ({names}): give exactly one", many.len()),
+                    );
                     None
                 }
             };
@@ -457,7 +526,12 @@ fn selector(s: &Parsed<crate::load::RawSelector>, ids: &KnownIds, texts: &mut Te
     }
     let unreached: Vec<&Spanned<String>> = s.value.questions.keys().filter(|k| !order.contains(k.get_ref())).collect();
     for qid in unreached {
-        texts.warning(file, qid.span(), &format!("questions.{}", qid.get_ref()), format!("question `{}` is reached by no answer", qid.get_ref()));
+        texts.warning(
+            file,
+            qid.span(),
+            &format!("questions.{}", qid.get_ref()),
+            format!("question `{}` is reached by no answer", qid.get_ref()),
+        );
         order.push(qid.get_ref().clone());
     }
     let questions = order.iter().filter_map(|id| questions.remove(id)).collect();

@@ -66,14 +66,14 @@ pub fn all_pages(site: &Site) -> Vec<(PageKind, Option<Lang>)> {
 /// content was validated before.
 pub fn render_site(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics> {
     let pages = all_pages(site);
-    let results: Vec<Result<OutputFile, Diagnostic>> =
+    let results: Vec<Result<OutputFile, Box<Diagnostic>>> =
         pages.par_iter().map(|(kind, lang)| render_page(site, theme, kind, lang.as_ref())).collect();
     let mut diags = Diagnostics::default();
     let mut files = Vec::with_capacity(results.len() + theme.assets.len() + 2);
     for r in results {
         match r {
             Ok(f) => files.push(f),
-            Err(d) => diags.push(d),
+            Err(d) => diags.push(*d),
         }
     }
     if diags.has_errors() {
@@ -90,7 +90,11 @@ pub fn assets(site: &Site, theme: &Theme, pages: &[(PageKind, Option<Lang>)], an
     let mut files: Vec<OutputFile> = theme
         .assets
         .iter()
-        .map(|(name, bytes)| OutputFile { path: SitePath::new(format!("assets/{name}")), contents: bytes.clone(), is_html: false })
+        .map(|(name, bytes)| OutputFile {
+            path: SitePath::new(format!("assets/{name}")),
+            contents: bytes.clone(),
+            is_html: false,
+        })
         .collect();
     if any_code {
         files.push(OutputFile {
@@ -100,7 +104,11 @@ pub fn assets(site: &Site, theme: &Theme, pages: &[(PageKind, Option<Lang>)], an
         });
     }
     if let Some(base) = &site.config.base_url {
-        files.push(OutputFile { path: SitePath::new("sitemap.xml"), contents: sitemap(base, site, pages).into_bytes(), is_html: false });
+        files.push(OutputFile {
+            path: SitePath::new("sitemap.xml"),
+            contents: sitemap(base, site, pages).into_bytes(),
+            is_html: false,
+        });
     }
     files
 }
@@ -115,7 +123,11 @@ fn sitemap(base: &str, site: &Site, pages: &[(PageKind, Option<Lang>)]) -> Strin
         if lang.is_some() {
             for other in &site.config.languages {
                 let alt = page_path(kind, Some(other));
-                xml.push_str(&format!("<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{base}{}\"/>", other.code, alt.as_str()));
+                xml.push_str(&format!(
+                    "<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{base}{}\"/>",
+                    other.code,
+                    alt.as_str()
+                ));
             }
         }
         xml.push_str("</url>\n");
@@ -125,7 +137,12 @@ fn sitemap(base: &str, site: &Site, pages: &[(PageKind, Option<Lang>)]) -> Strin
 }
 
 /// Renders one page to HTML (not yet minified).
-pub fn render_page(site: &Site, theme: &Theme, kind: &PageKind, lang: Option<&Lang>) -> Result<OutputFile, Diagnostic> {
+pub fn render_page(
+    site: &Site,
+    theme: &Theme,
+    kind: &PageKind,
+    lang: Option<&Lang>,
+) -> Result<OutputFile, Box<Diagnostic>> {
     let path = page_path(kind, lang);
     let (template, context) = match lang {
         None => ("root.html", tera::Context::from_serialize(root_view(site, &path))),
@@ -141,7 +158,10 @@ pub fn render_page(site: &Site, theme: &Theme, kind: &PageKind, lang: Option<&La
         }
     };
     let to_diag = |e: &dyn std::error::Error| {
-        Diagnostic::error(format!("themes/templates/{template}"), format!("cannot render {}: {}", path.as_str(), crate::theme::error_chain(e)))
+        Box::new(Diagnostic::error(
+            format!("themes/templates/{template}"),
+            format!("cannot render {}: {}", path.as_str(), crate::theme::error_chain(e)),
+        ))
     };
     let context = context.map_err(|e| to_diag(&e))?;
     let html = theme.tera.render(template, &context).map_err(|e| to_diag(&e))?;
@@ -191,7 +211,8 @@ impl<'a> Renderer<'a> {
 
     fn frame(&self, kind: PageKind, title: String) -> Frame<'a> {
         let site = self.site;
-        let root_prefix = self.here.relative_to(&SitePath::new("index.html")).trim_end_matches("index.html").to_string();
+        let root_prefix =
+            self.here.relative_to(&SitePath::new("index.html")).trim_end_matches("index.html").to_string();
         let alternates = site
             .config
             .languages
@@ -219,9 +240,21 @@ impl<'a> Renderer<'a> {
             home_url: self.url(&PageKind::Home),
             canonical: site.config.base_url.as_ref().map(|b| format!("{b}{}", self.here.as_str())),
             alternates,
-            scenarios: site.scenarios.values().map(|s| nav_item(PageKind::Scenario(s.id.clone()), self.plain(&s.title))).collect(),
-            pages: site.pages.values().map(|p| nav_item(PageKind::Page(p.id.clone()), p.title(self.lang).to_string())).collect(),
-            procedures: site.procedures.values().map(|p| nav_item(PageKind::Procedure(p.id.clone()), self.plain(&p.title))).collect(),
+            scenarios: site
+                .scenarios
+                .values()
+                .map(|s| nav_item(PageKind::Scenario(s.id.clone()), self.plain(&s.title)))
+                .collect(),
+            pages: site
+                .pages
+                .values()
+                .map(|p| nav_item(PageKind::Page(p.id.clone()), p.title(self.lang).to_string()))
+                .collect(),
+            procedures: site
+                .procedures
+                .values()
+                .map(|p| nav_item(PageKind::Procedure(p.id.clone()), self.plain(&p.title)))
+                .collect(),
             has_code: false,
         }
     }
@@ -233,7 +266,8 @@ impl<'a> Renderer<'a> {
 
     fn steps_have_code(steps: &[StepView]) -> bool {
         steps.iter().any(|s| {
-            Self::has_code([s.text_html.as_str(), s.note_html.as_deref().unwrap_or("")]) || Self::steps_have_code(&s.substeps)
+            Self::has_code([s.text_html.as_str(), s.note_html.as_deref().unwrap_or("")])
+                || Self::steps_have_code(&s.substeps)
         })
     }
 
@@ -321,7 +355,8 @@ impl<'a> Renderer<'a> {
         frame.has_code = sections.iter().any(|s: &SectionView| match s {
             SectionView::Text { html } => Self::has_code([html.as_str()]),
             SectionView::Procedure { steps, summary_html, when_html, .. } => {
-                Self::steps_have_code(steps) || Self::has_code([summary_html.as_deref().unwrap_or(""), when_html.as_deref().unwrap_or("")])
+                Self::steps_have_code(steps)
+                    || Self::has_code([summary_html.as_deref().unwrap_or(""), when_html.as_deref().unwrap_or("")])
             }
         });
         ScenarioView {
@@ -350,14 +385,21 @@ impl<'a> Renderer<'a> {
                 .used_in
                 .iter()
                 .filter_map(|s| self.site.scenarios.get(s))
-                .map(|s| NavItem { url: self.url(&PageKind::Scenario(s.id.clone())), title: self.plain(&s.title), current: false })
+                .map(|s| NavItem {
+                    url: self.url(&PageKind::Scenario(s.id.clone())),
+                    title: self.plain(&s.title),
+                    current: false,
+                })
                 .collect(),
         }
     }
 
     fn page(&self, id: &crate::ids::PageId) -> PageView<'a> {
         let Some(p) = self.site.pages.get(id) else {
-            return PageView { frame: self.frame(PageKind::Page(id.clone()), id.to_string()), body_html: String::new() };
+            return PageView {
+                frame: self.frame(PageKind::Page(id.clone()), id.to_string()),
+                body_html: String::new(),
+            };
         };
         let mut frame = self.frame(PageKind::Page(id.clone()), p.title(self.lang).to_string());
         let body_html = self.html(&p.body);
@@ -382,7 +424,11 @@ fn root_view<'a>(site: &'a Site, here: &SitePath) -> RootView<'a> {
                 scenarios: site
                     .scenarios
                     .values()
-                    .map(|s| NavItem { url: r.url(&PageKind::Scenario(s.id.clone())), title: r.plain(&s.title), current: false })
+                    .map(|s| NavItem {
+                        url: r.url(&PageKind::Scenario(s.id.clone())),
+                        title: r.plain(&s.title),
+                        current: false,
+                    })
                     .collect(),
             }
         })

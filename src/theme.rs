@@ -28,10 +28,8 @@ const STATIC: &[(&str, &[u8])] = &[
 ];
 
 /// Built-in UI strings, embedded from `themes/default/i18n/`.
-const STRINGS: &[(&str, &str)] = &[
-    ("en", include_str!("../themes/default/i18n/en.toml")),
-    ("ja", include_str!("../themes/default/i18n/ja.toml")),
-];
+const STRINGS: &[(&str, &str)] =
+    &[("en", include_str!("../themes/default/i18n/en.toml")), ("ja", include_str!("../themes/default/i18n/ja.toml"))];
 
 /// The template names every theme provides (a site theme may override any of them).
 pub fn template_names() -> impl Iterator<Item = &'static str> {
@@ -54,14 +52,24 @@ pub fn load_theme(root: &Path, name: Option<&str>, diags: &mut Diagnostics) -> O
     if let Some(name) = name {
         let dir = Path::new("themes").join(name);
         if !root.join(&dir).is_dir() {
-            diags.push(Diagnostic::error("book.toml", format!("theme `{name}` not found: expected a folder {}", crate::diag::display_path(&dir))).key("book.theme"));
+            diags.push(
+                Diagnostic::error(
+                    "book.toml",
+                    format!("theme `{name}` not found: expected a folder {}", crate::diag::display_path(&dir)),
+                )
+                .key("book.theme"),
+            );
             return None;
         }
         let templates = dir.join("templates");
         for entry in walkdir::WalkDir::new(root.join(&templates)).min_depth(1).sort_by_file_name() {
             let Ok(entry) = entry else { continue };
-            let rel_name = entry.path().strip_prefix(root.join(&templates)).map(crate::diag::display_path).unwrap_or_default();
-            if !entry.file_type().is_file() || !rel_name.ends_with(".html") || crate::load::is_editor_artifact(&entry.file_name().to_string_lossy()) {
+            let rel_name =
+                entry.path().strip_prefix(root.join(&templates)).map(crate::diag::display_path).unwrap_or_default();
+            if !entry.file_type().is_file()
+                || !rel_name.ends_with(".html")
+                || crate::load::is_editor_artifact(&entry.file_name().to_string_lossy())
+            {
                 continue;
             }
             let rel = templates.join(&rel_name);
@@ -80,7 +88,9 @@ pub fn load_theme(root: &Path, name: Option<&str>, diags: &mut Diagnostics) -> O
                 Ok(bytes) => {
                     assets.insert(rel, bytes);
                 }
-                Err(e) => diags.push(Diagnostic::error(dir.join("static").join(&rel), format!("cannot read file: {e}"))),
+                Err(e) => {
+                    diags.push(Diagnostic::error(dir.join("static").join(&rel), format!("cannot read file: {e}")))
+                }
             }
         }
     }
@@ -113,8 +123,12 @@ fn template_diagnostic(path: &str, text: &str, message: &str) -> Diagnostic {
     match (position, expected) {
         (Some((line, column)), Some(expected)) => {
             let offset: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum::<usize>()
-                + text.split_inclusive('\n').nth(line - 1).map_or(0, |l| l.char_indices().nth(column - 1).map_or(0, |(i, _)| i));
-            Diagnostic::error(path, format!("template syntax error: {expected}")).at(crate::diag::Location::from_span(text, offset..offset + 1))
+                + text
+                    .split_inclusive('\n')
+                    .nth(line - 1)
+                    .map_or(0, |l| l.char_indices().nth(column - 1).map_or(0, |(i, _)| i));
+            Diagnostic::error(path, format!("template syntax error: {expected}"))
+                .at(crate::diag::Location::from_span(text, offset..offset + 1))
         }
         _ => Diagnostic::error(path, format!("template error: {message}")),
     }
@@ -150,12 +164,20 @@ impl ThemeStrings {
     }
 
     /// The UI strings of every site language: English, then the theme's, then the site's own.
-    pub fn resolve(&self, languages: &[Lang], site: &[Parsed<RawUiStrings>], diags: &mut Diagnostics) -> Option<Vec<UiStrings>> {
+    pub fn resolve(
+        &self,
+        languages: &[Lang],
+        site: &[Parsed<RawUiStrings>],
+        diags: &mut Diagnostics,
+    ) -> Option<Vec<UiStrings>> {
         let english = self.english();
         let mut ok = true;
         for file in site {
             if !languages.iter().any(|l| l.code == file.id) {
-                diags.push(Diagnostic::warning(&file.file.path, format!("ignored: `{}` is not a language of book.toml", file.id)));
+                diags.push(Diagnostic::warning(
+                    &file.file.path,
+                    format!("ignored: `{}` is not a language of book.toml", file.id),
+                ));
             }
         }
         let mut out = Vec::new();
@@ -184,7 +206,10 @@ impl ThemeStrings {
             if own.is_none() && site_file.is_none() {
                 diags.push(Diagnostic::warning(
                     format!("i18n/{}.toml", lang.code),
-                    format!("no UI strings for language `{}`: English ones are used; create this file to translate them", lang.code),
+                    format!(
+                        "no UI strings for language `{}`: English ones are used; create this file to translate them",
+                        lang.code
+                    ),
                 ));
             }
             out.push(strings);

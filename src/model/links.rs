@@ -15,7 +15,9 @@ struct Anchors {
 }
 
 fn step_anchors(steps: &[Step]) -> impl Iterator<Item = String> + '_ {
-    steps.iter().flat_map(|s| std::iter::once(s.anchor.to_string()).chain(s.substeps.iter().map(|t| t.anchor.to_string())))
+    steps
+        .iter()
+        .flat_map(|s| std::iter::once(s.anchor.to_string()).chain(s.substeps.iter().map(|t| t.anchor.to_string())))
 }
 
 pub(super) fn check(
@@ -36,7 +38,10 @@ pub(super) fn check(
                         Section::Procedure { id: pid, .. } => {
                             set.insert(pid.to_string());
                             if let Some(p) = procedures.get(pid) {
-                                set.extend(step_anchors(&p.steps).map(|a| scenario_step_anchor(pid, &crate::ids::Anchor::new(a))));
+                                set.extend(
+                                    step_anchors(&p.steps)
+                                        .map(|a| scenario_step_anchor(pid, &crate::ids::Anchor::new(a))),
+                                );
                             }
                         }
                         Section::Text(t) => {
@@ -52,7 +57,11 @@ pub(super) fn check(
         pages: pages
             .iter()
             .map(|(id, p)| {
-                let per_lang = texts.languages.iter().map(|l| heading_ids(p.body.get(l)).into_iter().map(|(h, _)| h).collect()).collect();
+                let per_lang = texts
+                    .languages
+                    .iter()
+                    .map(|l| heading_ids(p.body.get(l)).into_iter().map(|(h, _)| h).collect())
+                    .collect();
                 (id.to_string(), per_lang)
             })
             .collect(),
@@ -66,9 +75,19 @@ pub(super) fn check(
         for (id, range) in heading_ids(&md) {
             let span = origin.span.start + range.start..origin.span.start + range.end;
             if !seen.insert(id.clone()) {
-                texts.error(origin.file, span, &origin.key, format!("duplicate heading id `{id}`: give one of the headings another `{{#id}}`"));
+                texts.error(
+                    origin.file,
+                    span,
+                    &origin.key,
+                    format!("duplicate heading id `{id}`: give one of the headings another `{{#id}}`"),
+                );
             } else if id.starts_with("vd-") {
-                texts.error(origin.file, span, &origin.key, format!("heading id `{id}` is reserved for the theme (ids starting with `vd-`)"));
+                texts.error(
+                    origin.file,
+                    span,
+                    &origin.key,
+                    format!("heading id `{id}` is reserved for the theme (ids starting with `vd-`)"),
+                );
             }
         }
     }
@@ -89,7 +108,12 @@ pub(super) fn check(
                         RefKind::Page => (&ids.pages, anchors.pages.get(id).and_then(|v| v.get(origin.lang))),
                     };
                     if !known.contains(id) {
-                        Some(format!("unknown {} `{id}` in link `{}`{}", kind.name(), link.dest, suggest(id, known.iter())))
+                        Some(format!(
+                            "unknown {} `{id}` in link `{}`{}",
+                            kind.name(),
+                            link.dest,
+                            suggest(id, known.iter())
+                        ))
                     } else {
                         match (fragment, frags) {
                             (Some(f), Some(set)) if !set.contains(f) => Some(format!(

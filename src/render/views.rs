@@ -98,7 +98,13 @@ pub struct ScenarioView<'a> {
 
 impl<'a> ScenarioView<'a> {
     pub fn missing(frame: Frame<'a>) -> ScenarioView<'a> {
-        ScenarioView { frame, title_html: String::new(), symptom_html: String::new(), selector_url: String::new(), sections: Vec::new() }
+        ScenarioView {
+            frame,
+            title_html: String::new(),
+            symptom_html: String::new(),
+            selector_url: String::new(),
+            sections: Vec::new(),
+        }
     }
 }
 
