@@ -37,7 +37,7 @@ pub struct TextOrigin {
 }
 
 /// The validated `book.toml`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub title: Text,
     pub description: Option<Text>,

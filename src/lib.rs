@@ -42,8 +42,8 @@ pub struct Compiled {
     pub warnings: Diagnostics,
 }
 
-/// Loads, validates and renders the site at `root` without writing anything.
-pub fn compile(root: &Path) -> Result<Compiled, BuildError> {
+/// Loads and validates the site at `root` and its theme: everything but rendering.
+pub fn load_and_validate(root: &Path) -> Result<(model::Site, theme::Theme, Diagnostics), BuildError> {
     let (raw, mut diags) = match load::load_site(root) {
         Ok(r) => r,
         Err(load::LoadError::NoBook(p)) => return Err(BuildError::NotASite(load::LoadError::NoBook(p).to_string())),
@@ -59,6 +59,12 @@ pub fn compile(root: &Path) -> Result<Compiled, BuildError> {
     if diags.has_errors() {
         return Err(BuildError::Content(diags));
     }
+    Ok((site, theme, diags))
+}
+
+/// Loads, validates and renders the site at `root` without writing anything.
+pub fn compile(root: &Path) -> Result<Compiled, BuildError> {
+    let (site, theme, diags) = load_and_validate(root)?;
     let mut files = render::render_site(&site, &theme).map_err(|d| {
         let mut all = diags.clone();
         all.extend(d);

@@ -12,7 +12,7 @@ use toml::Spanned;
 
 mod links;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Site {
     pub config: Config,
     /// UI strings per language, in `config.languages` order.
@@ -23,7 +23,7 @@ pub struct Site {
     pub selector: Option<Selector>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Procedure {
     pub id: ProcedureId,
     pub title: Text,
@@ -33,7 +33,7 @@ pub struct Procedure {
     pub used_in: Vec<ScenarioId>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     pub anchor: Anchor,
     pub text: Text,
@@ -41,7 +41,7 @@ pub struct Step {
     pub substeps: Vec<Step>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scenario {
     pub id: ScenarioId,
     pub title: Text,
@@ -49,13 +49,13 @@ pub struct Scenario {
     pub sections: Vec<Section>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Section {
     Text(Text),
     Procedure { id: ProcedureId, when: Option<Text> },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     pub id: PageId,
     /// Plain-text titles from the front matter, per language.
@@ -70,21 +70,21 @@ impl Page {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selector {
     pub start: QuestionId,
     /// In the order a reader meets them: breadth-first from `start`, unreachable ones last.
     pub questions: Vec<Question>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Question {
     pub id: QuestionId,
     pub text: Text,
     pub answers: Vec<Answer>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     pub text: Text,
     pub target: Target,

@@ -24,6 +24,11 @@ fn fs_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Output
 
 /// Minifies the HTML files (in parallel) when asked; other files pass through.
 pub fn minify(files: &mut [OutputFile]) {
+    files.par_iter_mut().filter(|f| f.is_html).for_each(minify_one);
+}
+
+/// Minifies one HTML file in place.
+pub fn minify_one(f: &mut OutputFile) {
     let cfg = minify_html::Cfg {
         keep_closing_tags: true,
         keep_html_and_head_opening_tags: true,
@@ -31,9 +36,7 @@ pub fn minify(files: &mut [OutputFile]) {
         minify_js: true,
         ..minify_html::Cfg::new()
     };
-    files.par_iter_mut().filter(|f| f.is_html).for_each(|f| {
-        f.contents = minify_html::minify(&f.contents, &cfg);
-    });
+    f.contents = minify_html::minify(&f.contents, &cfg);
 }
 
 /// Writes `files` to `out_dir`, replacing its previous contents only once everything is written.

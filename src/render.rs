@@ -79,10 +79,15 @@ pub fn render_site(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
     if diags.has_errors() {
         return Err(diags);
     }
-    let any_code = files.iter().any(|f| f.contents.windows(HIGHLIGHT_LINK.len()).any(|w| w == HIGHLIGHT_LINK));
+    let any_code = files.iter().any(links_highlighting);
     files.extend(assets(site, theme, &pages, any_code));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// Whether a rendered page links the highlighting stylesheet.
+pub fn links_highlighting(file: &OutputFile) -> bool {
+    file.is_html && file.contents.windows(HIGHLIGHT_LINK.len()).any(|w| w == HIGHLIGHT_LINK)
 }
 
 /// The theme's static files, the highlighting stylesheet when code is present, and the sitemap.
@@ -99,7 +104,7 @@ pub fn assets(site: &Site, theme: &Theme, pages: &[(PageKind, Option<Lang>)], an
     if any_code {
         files.push(OutputFile {
             path: SitePath::new("assets/highlight.css"),
-            contents: crate::highlight::stylesheet().into_bytes(),
+            contents: crate::highlight::stylesheet().as_bytes().to_vec(),
             is_html: false,
         });
     }

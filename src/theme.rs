@@ -40,6 +40,8 @@ pub fn template_names() -> impl Iterator<Item = &'static str> {
 pub struct Theme {
     pub tera: tera::Tera,
     pub assets: BTreeMap<String, Vec<u8>>,
+    /// A hash of every template and asset, so that `serve` knows when the theme changed.
+    pub fingerprint: u64,
 }
 
 /// Loads the built-in theme, then the site's `themes/<name>/` over it when `name` is given.
@@ -97,7 +99,13 @@ pub fn load_theme(root: &Path, name: Option<&str>, diags: &mut Diagnostics) -> O
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![".html"]);
     match tera.add_raw_templates(sources.iter().map(|(n, (_, t))| (n.as_str(), t.as_str()))) {
-        Ok(()) => Some(Theme { tera, assets }),
+        Ok(()) => {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            sources.hash(&mut h);
+            assets.hash(&mut h);
+            Some(Theme { tera, assets, fingerprint: h.finish() })
+        }
         Err(e) => {
             // Tera names the template at fault in its message; point at that file.
             let message = error_chain(&e);

@@ -1,0 +1,155 @@
+//! The HTTP side of `serve`: GET and HEAD only, pages from the in-memory snapshot with the
+//! live-reload script injected, server-sent events for reloads and errors, and a 404 page.
+
+use super::{AppState, BuildState};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream, StreamExt};
+use std::convert::Infallible;
+use std::sync::Arc;
+
+const EVENTS: &str = "/__vlsc-docs/events";
+const SCRIPT: &str = "/__vlsc-docs/live.js";
+const LIVE_JS: &str = include_str!("live.js");
+
+pub fn router(state: Arc<AppState>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(state)
+}
+
+async fn handle(State(state): State<Arc<AppState>>, method: Method, uri: Uri) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        let mut r = (StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD\n").into_response();
+        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return r;
+    }
+    match uri.path() {
+        EVENTS => return events(state).into_response(),
+        SCRIPT => return respond(StatusCode::OK, "application/javascript; charset=utf-8", LIVE_JS.as_bytes().to_vec()),
+        _ => {}
+    }
+    let Some(path) = site_path(uri.path()) else {
+        return respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", b"bad request\n".to_vec());
+    };
+    let Some(snapshot) = state.current_snapshot() else {
+        // No good build yet: every page shows the errors and reloads once they are fixed.
+        return respond(StatusCode::SERVICE_UNAVAILABLE, "text/html; charset=utf-8", status_page("The first build failed"));
+    };
+    let candidates = [path.clone(), format!("{path}/index.html")];
+    for candidate in candidates.iter().filter(|c| !c.is_empty()) {
+        if let Some(file) = snapshot.files.get(&crate::ids::SitePath::new(candidate.trim_start_matches('/'))) {
+            if candidate.ends_with(".html") {
+                return respond(StatusCode::OK, content_type(candidate), inject(&file.contents));
+            }
+            return respond(StatusCode::OK, content_type(candidate), file.contents.clone());
+        }
+    }
+    respond(StatusCode::NOT_FOUND, "text/html; charset=utf-8", status_page("Page not found"))
+}
+
+/// The site path a request names, or `None` when it tries to leave the site or is malformed:
+/// `..` and `.` segments, backslashes, NUL bytes, encoded or not. `/` and `/ja/` name index pages.
+pub fn site_path(raw: &str) -> Option<String> {
+    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8().ok()?;
+    if decoded.contains('\\') || decoded.contains('\0') || decoded.contains("%2") || decoded.contains("%5") {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for seg in decoded.split('/') {
+        match seg {
+            "" => {}
+            "." | ".." => return None,
+            s if s.contains(':') => return None,
+            s => parts.push(s),
+        }
+    }
+    let mut path = parts.join("/");
+    if decoded.ends_with('/') || path.is_empty() {
+        if !path.is_empty() {
+            path.push('/');
+        }
+        path.push_str("index.html");
+    }
+    Some(path)
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, e)| e) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "application/javascript; charset=utf-8",
+        Some("xml") => "application/xml; charset=utf-8",
+        Some("json") => "application/json; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("woff2") => "font/woff2",
+        Some("txt") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+fn respond(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    r
+}
+
+/// Adds the live-reload script to a page; `build` output never contains it.
+fn inject(html: &[u8]) -> Vec<u8> {
+    let tag = format!("<script src=\"{SCRIPT}\"></script>");
+    let text = String::from_utf8_lossy(html);
+    match text.rfind("</body>") {
+        Some(i) => format!("{}{tag}{}", &text[..i], &text[i..]).into_bytes(),
+        None => format!("{text}{tag}").into_bytes(),
+    }
+}
+
+fn status_page(title: &str) -> Vec<u8> {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body><main><h1>{title}</h1><p>This page updates by itself when the site builds.</p></main>\
+         <script src=\"{SCRIPT}\"></script></body></html>"
+    )
+    .into_bytes()
+}
+
+/// The event stream: the current state at once, then every build attempt's state.
+fn events(state: Arc<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let first = state.current_state();
+    let rx = state.events.subscribe();
+    let updates = stream::unfold(rx, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(s) => return Some((s, rx)),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    let all = stream::once(async move { first }).chain(updates).map(|s: BuildState| {
+        Ok(Event::default().event("state").data(serde_json::to_string(&s).unwrap_or_else(|_| "{}".to_string())))
+    });
+    Sse::new(all).keep_alive(KeepAlive::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_stay_inside_the_site() {
+        assert_eq!(site_path("/").as_deref(), Some("index.html"));
+        assert_eq!(site_path("/ja/").as_deref(), Some("ja/index.html"));
+        assert_eq!(site_path("/ja/scenarios/x.html").as_deref(), Some("ja/scenarios/x.html"));
+        assert_eq!(site_path("/ja").as_deref(), Some("ja"));
+        for bad in ["/../etc/passwd", "/ja/../../x", "/%2e%2e/x", "/%2E%2E%2Fx", "/a\\b", "/a%5c..%5cb", "/a%00b", "/C:/x", "/./x"] {
+            assert_eq!(site_path(bad), None, "{bad}");
+        }
+    }
+}

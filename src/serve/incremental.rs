@@ -1,0 +1,205 @@
+//! Incremental rebuilds for `serve`: reload and validate the whole site (cheap), then re-render only
+//! the pages whose inputs changed, reusing the other pages of the previous build. The result is
+//! byte-identical to a full build; `tests/serve.rs` checks it after a series of edits.
+
+use crate::config::Text;
+use crate::ids::{Lang, PageId, ProcedureId, ScenarioId, SitePath};
+use crate::markdown::{LinkDest, RefKind, classify, links};
+use crate::model::{Section, Site};
+use crate::render::{OutputFile, PageKind, all_pages, page_path, render_page};
+use crate::{BuildError, diag::Diagnostics};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// A complete build held in memory: what `serve` answers requests from.
+pub struct Snapshot {
+    pub site: Site,
+    pub theme_fingerprint: u64,
+    pub files: BTreeMap<SitePath, OutputFile>,
+}
+
+/// The outcome of one rebuild.
+pub struct Rebuilt {
+    pub snapshot: Snapshot,
+    /// Pages rendered this time (the others were reused).
+    pub rendered: usize,
+    pub total_pages: usize,
+    pub warnings: Diagnostics,
+}
+
+/// A piece of content a page can depend on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Entity {
+    Procedure(ProcedureId),
+    Scenario(ScenarioId),
+    Page(PageId),
+    Selector,
+}
+
+/// Rebuilds the site at `root`, reusing what it can of `previous`.
+pub fn rebuild(root: &Path, previous: Option<&Snapshot>) -> Result<Rebuilt, BuildError> {
+    let (site, theme, warnings) = crate::load_and_validate(root)?;
+    let pages = all_pages(&site);
+    let dirty: Vec<&(PageKind, Option<Lang>)> = match previous {
+        Some(prev) if prev.theme_fingerprint == theme.fingerprint && !needs_full_render(&prev.site, &site) => {
+            let changed = changed_entities(&prev.site, &site);
+            pages.iter().filter(|(kind, _)| depends_on(&site, kind, &changed)).collect()
+        }
+        _ => pages.iter().collect(),
+    };
+    let rendered: Vec<Result<OutputFile, Box<crate::diag::Diagnostic>>> = dirty
+        .par_iter()
+        .map(|(kind, lang)| {
+            let mut f = render_page(&site, &theme, kind, lang.as_ref())?;
+            if site.config.minify {
+                crate::output::minify_one(&mut f);
+            }
+            Ok(f)
+        })
+        .collect();
+    let mut diags = warnings.clone();
+    let mut files: BTreeMap<SitePath, OutputFile> = BTreeMap::new();
+    for r in rendered {
+        match r {
+            Ok(f) => {
+                files.insert(f.path.clone(), f);
+            }
+            Err(d) => diags.push(*d),
+        }
+    }
+    if diags.has_errors() {
+        return Err(BuildError::Content(diags));
+    }
+    let rendered_count = files.len();
+    if let Some(prev) = previous {
+        for (kind, lang) in &pages {
+            let path = page_path(kind, lang.as_ref());
+            if !files.contains_key(&path)
+                && let Some(old) = prev.files.get(&path)
+            {
+                files.insert(path, old.clone());
+            }
+        }
+    }
+    let any_code = files.values().any(crate::render::links_highlighting);
+    for asset in crate::render::assets(&site, &theme, &pages, any_code) {
+        files.insert(asset.path.clone(), asset);
+    }
+    Ok(Rebuilt {
+        snapshot: Snapshot { site, theme_fingerprint: theme.fingerprint, files },
+        rendered: rendered_count,
+        total_pages: pages.len(),
+        warnings,
+    })
+}
+
+/// Changes that show on every page: configuration, UI strings, the set of ids, any title
+/// (every page's navigation lists all titles).
+fn needs_full_render(old: &Site, new: &Site) -> bool {
+    old.config != new.config
+        || old.ui != new.ui
+        || !old.procedures.keys().eq(new.procedures.keys())
+        || !old.scenarios.keys().eq(new.scenarios.keys())
+        || !old.pages.keys().eq(new.pages.keys())
+        || !old.procedures.values().map(|p| &p.title).eq(new.procedures.values().map(|p| &p.title))
+        || !old.scenarios.values().map(|s| &s.title).eq(new.scenarios.values().map(|s| &s.title))
+        || !old.pages.values().map(|p| &p.titles).eq(new.pages.values().map(|p| &p.titles))
+}
+
+fn changed_entities(old: &Site, new: &Site) -> BTreeSet<Entity> {
+    let mut changed = BTreeSet::new();
+    for (id, p) in &new.procedures {
+        if old.procedures.get(id) != Some(p) {
+            changed.insert(Entity::Procedure(id.clone()));
+        }
+    }
+    for (id, s) in &new.scenarios {
+        if old.scenarios.get(id) != Some(s) {
+            changed.insert(Entity::Scenario(id.clone()));
+        }
+    }
+    for (id, p) in &new.pages {
+        if old.pages.get(id) != Some(p) {
+            changed.insert(Entity::Page(id.clone()));
+        }
+    }
+    if old.selector != new.selector {
+        changed.insert(Entity::Selector);
+    }
+    changed
+}
+
+/// Whether the page `kind` must be rendered again after `changed`.
+fn depends_on(site: &Site, kind: &PageKind, changed: &BTreeSet<Entity>) -> bool {
+    let langs = &site.config.languages;
+    let mut deps: Vec<Entity> = Vec::new();
+    match kind {
+        // Both list every scenario with its title and symptom; home also holds the selector.
+        PageKind::Root | PageKind::Home => {
+            deps.extend(site.scenarios.keys().cloned().map(Entity::Scenario));
+            deps.push(Entity::Selector);
+            if let Some(sel) = &site.selector {
+                for q in &sel.questions {
+                    deps.extend(text_refs(&q.text, langs));
+                    for a in &q.answers {
+                        deps.extend(text_refs(&a.text, langs));
+                    }
+                }
+            }
+        }
+        PageKind::Scenario(id) => {
+            deps.push(Entity::Scenario(id.clone()));
+            if let Some(sc) = site.scenarios.get(id) {
+                deps.extend(text_refs(&sc.symptom, langs));
+                for section in &sc.sections {
+                    match section {
+                        Section::Text(t) => deps.extend(text_refs(t, langs)),
+                        Section::Procedure { id, when } => {
+                            deps.push(Entity::Procedure(id.clone()));
+                            if let Some(w) = when {
+                                deps.extend(text_refs(w, langs));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        PageKind::Procedure(id) => {
+            deps.push(Entity::Procedure(id.clone()));
+            if let Some(p) = site.procedures.get(id) {
+                deps.extend(p.summary.iter().flat_map(|s| text_refs(s, langs)));
+                let mut stack: Vec<&crate::model::Step> = p.steps.iter().collect();
+                while let Some(step) = stack.pop() {
+                    deps.extend(text_refs(&step.text, langs));
+                    deps.extend(step.note.iter().flat_map(|n| text_refs(n, langs)));
+                    stack.extend(&step.substeps);
+                }
+            }
+        }
+        PageKind::Page(id) => {
+            deps.push(Entity::Page(id.clone()));
+            if let Some(p) = site.pages.get(id) {
+                deps.extend(text_refs(&p.body, langs));
+            }
+        }
+    }
+    deps.iter().any(|d| changed.contains(d))
+}
+
+/// The procedures, scenarios and pages a text links to.
+fn text_refs(text: &Text, langs: &[Lang]) -> Vec<Entity> {
+    let mut out = Vec::new();
+    for lang in langs {
+        for link in links(text.get(lang)) {
+            if let LinkDest::Internal { kind, id, .. } = classify(&link.dest) {
+                out.push(match kind {
+                    RefKind::Procedure => Entity::Procedure(ProcedureId::new(id)),
+                    RefKind::Scenario => Entity::Scenario(ScenarioId::new(id)),
+                    RefKind::Page => Entity::Page(PageId::new(id)),
+                });
+            }
+        }
+    }
+    out
+}
