@@ -35,7 +35,11 @@ async fn handle(State(state): State<Arc<AppState>>, method: Method, uri: Uri) ->
     };
     let Some(snapshot) = state.current_snapshot() else {
         // No good build yet: every page shows the errors and reloads once they are fixed.
-        return respond(StatusCode::SERVICE_UNAVAILABLE, "text/html; charset=utf-8", status_page("The first build failed"));
+        return respond(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/html; charset=utf-8",
+            status_page("The first build failed"),
+        );
     };
     let candidates = [path.clone(), format!("{path}/index.html")];
     for candidate in candidates.iter().filter(|c| !c.is_empty()) {
@@ -148,7 +152,17 @@ mod tests {
         assert_eq!(site_path("/ja/").as_deref(), Some("ja/index.html"));
         assert_eq!(site_path("/ja/scenarios/x.html").as_deref(), Some("ja/scenarios/x.html"));
         assert_eq!(site_path("/ja").as_deref(), Some("ja"));
-        for bad in ["/../etc/passwd", "/ja/../../x", "/%2e%2e/x", "/%2E%2E%2Fx", "/a\\b", "/a%5c..%5cb", "/a%00b", "/C:/x", "/./x"] {
+        for bad in [
+            "/../etc/passwd",
+            "/ja/../../x",
+            "/%2e%2e/x",
+            "/%2E%2E%2Fx",
+            "/a\\b",
+            "/a%5c..%5cb",
+            "/a%00b",
+            "/C:/x",
+            "/./x",
+        ] {
             assert_eq!(site_path(bad), None, "{bad}");
         }
     }

@@ -30,7 +30,9 @@ pub struct ServeOptions {
 pub enum ServeError {
     #[error("{0}")]
     NotASite(String),
-    #[error("port {port} on {bind} is already in use: stop the other server, or pass --port N (or --port 0 for any free port)")]
+    #[error(
+        "port {port} on {bind} is already in use: stop the other server, or pass --port N (or --port 0 for any free port)"
+    )]
     PortInUse { bind: IpAddr, port: u16 },
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
@@ -126,7 +128,13 @@ impl AppState {
                 Err(format!("{} error(s); still serving the last good build", diags.error_count()))
             }
             Err(e) => {
-                let view = ErrorView { file: String::new(), line: None, column: None, message: e.to_string(), text: e.to_string() };
+                let view = ErrorView {
+                    file: String::new(),
+                    line: None,
+                    column: None,
+                    message: e.to_string(),
+                    text: e.to_string(),
+                };
                 eprintln!("error: {e}");
                 state.errors = vec![view];
                 Err("still serving the last good build".to_string())
@@ -168,7 +176,10 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
     listener.set_nonblocking(true).map_err(ServeError::Runtime)?;
     let local = listener.local_addr().map_err(ServeError::Runtime)?;
     if !opts.bind.is_loopback() {
-        eprintln!("warning: serving on {}, reachable from other machines: drafts are visible to your network", opts.bind);
+        eprintln!(
+            "warning: serving on {}, reachable from other machines: drafts are visible to your network",
+            opts.bind
+        );
     }
     let host = if opts.bind.is_unspecified() { "127.0.0.1".to_string() } else { local.ip().to_string() };
     let host = if host.contains(':') { format!("[{host}]") } else { host };

@@ -28,7 +28,9 @@ pub fn start(root: PathBuf, state: Arc<AppState>) -> Result<notify::RecommendedW
         }
     })
     .map_err(|source| ServeError::Watch { path: root.clone(), source })?;
-    watcher.watch(&root, RecursiveMode::Recursive).map_err(|source| ServeError::Watch { path: root.clone(), source })?;
+    watcher
+        .watch(&root, RecursiveMode::Recursive)
+        .map_err(|source| ServeError::Watch { path: root.clone(), source })?;
     std::thread::spawn(move || debounce_loop(&root, &rx, &state));
     Ok(watcher)
 }
@@ -79,8 +81,11 @@ fn is_source(root: &Path, path: &Path) -> bool {
 }
 
 fn describe(root: &Path, changed: &[PathBuf]) -> String {
-    let names: Vec<String> =
-        changed.iter().take(3).map(|p| p.strip_prefix(root).map(crate::diag::display_path).unwrap_or_default()).collect();
+    let names: Vec<String> = changed
+        .iter()
+        .take(3)
+        .map(|p| p.strip_prefix(root).map(crate::diag::display_path).unwrap_or_default())
+        .collect();
     let more = if changed.len() > 3 { format!(" and {} more", changed.len() - 3) } else { String::new() };
     format!("{}{more} changed", names.join(", "))
 }
@@ -92,7 +97,9 @@ mod tests {
     #[test]
     fn sources_and_scratch_files() {
         let root = Path::new("/site");
-        for yes in ["/site/book.toml", "/site/content/procedures/a.toml", "/site/i18n/ja.toml", "/site/themes/x/static/a.css"] {
+        for yes in
+            ["/site/book.toml", "/site/content/procedures/a.toml", "/site/i18n/ja.toml", "/site/themes/x/static/a.css"]
+        {
             assert!(is_source(root, Path::new(yes)), "{yes}");
         }
         for no in [

@@ -1,0 +1,304 @@
+//! `vlsc-docs serve` against temp copies of fixture sites, on loopback with a free port, every wait
+//! bounded: live edits and reload events, the error overlay, path safety, load, incremental
+//! rebuilds equal to full builds.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A running `serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(root: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vlsc-docs"))
+        .args(["serve", "--port", "0", "--root"])
+        .arg(root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn serve: {e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200))
+            && let Some(rest) = line.split("(port ").nth(1)
+        {
+            let port = rest.split(')').next().and_then(|p| p.parse().ok()).unwrap_or(0);
+            return Server { child, port };
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("serve did not report its port");
+}
+
+/// A raw HTTP/1.1 request; returns status and body.
+fn request(port: u16, method: &str, target: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("connect: {e}"));
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap_or_else(|e| panic!("{e}"));
+    write!(s, "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+fn get(port: u16, path: &str) -> (u16, String) {
+    request(port, "GET", path)
+}
+
+/// Reads the server-sent `state` events into a channel, as a browser's EventSource would.
+fn events(port: u16) -> mpsc::Receiver<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("connect: {e}"));
+    write!(s, "GET /__vlsc-docs/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap_or_else(|e| panic!("{e}"));
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(s).lines().map_while(Result::ok) {
+            if let Some(data) = line.strip_prefix("data: ")
+                && tx.send(data.to_string()).is_err()
+            {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// The next event matching `want`, within a bounded time.
+fn wait_for(rx: &mpsc::Receiver<String>, want: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(data) => {
+                let v: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+                if want(&v) {
+                    return v;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    panic!("no matching event in time");
+}
+
+fn generation(v: &serde_json::Value) -> u64 {
+    v["generation"].as_u64().unwrap_or(0)
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(text.contains(from), "{from} not in {}", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn edits_reload_pages_and_errors_show_then_clear() {
+    let site = common::site("basic");
+    let server = serve(site.path());
+    let (status, page) = get(server.port, "/en/procedures/install.html");
+    assert_eq!(status, 200);
+    assert!(page.contains("Download it from") && page.contains("/__vlsc-docs/live.js"));
+    let rx = events(server.port);
+    let first = wait_for(&rx, |_| true);
+    assert_eq!(first["errors"].as_array().map(Vec::len), Some(0));
+
+    // An edit: the reload event comes after the new pages are in place.
+    let install = site.path().join("content/procedures/install.toml");
+    edit(&install, "Download it from", "Fetch it from");
+    let next = wait_for(&rx, |v| generation(v) > generation(&first));
+    assert!(get(server.port, "/en/procedures/install.html").1.contains("Fetch it from"));
+    assert!(get(server.port, "/en/scenarios/upgrade.html").1.contains("Fetch it from"), "the scenario using it");
+    assert!(get(server.port, "/ja/scenarios/new-user.html").1.contains("ダウンロードします"));
+
+    // Broken TOML: the overlay event names file, line and message; the last good page stays.
+    edit(&install, "title = { ja = \"インストール\",", "title = { ja = \"インストール\" oops,");
+    let broken = wait_for(&rx, |v| v["errors"].as_array().is_some_and(|e| !e.is_empty()));
+    let error = &broken["errors"][0];
+    assert_eq!(error["file"], "content/procedures/install.toml");
+    assert_eq!(error["line"], 1);
+    assert!(error["message"].as_str().unwrap_or_default().contains("install.toml:1:"), "{error}");
+    let (status, page) = get(server.port, "/en/procedures/install.html");
+    assert_eq!(status, 200);
+    assert!(page.contains("Fetch it from"));
+
+    // Fixed: the errors clear and the page reloads.
+    edit(&install, " oops,", ",");
+    let fixed = wait_for(&rx, |v| v["errors"].as_array().is_some_and(Vec::is_empty));
+    assert!(generation(&fixed) > generation(&next));
+}
+
+#[test]
+fn a_failing_first_build_still_starts_the_server() {
+    let site = common::site("basic");
+    let scenario = site.path().join("content/scenarios/upgrade.toml");
+    edit(&scenario, "procedure = \"install\"", "procedure = \"instal\"");
+    let server = serve(site.path());
+    let (status, body) = get(server.port, "/en/index.html");
+    assert_eq!(status, 503);
+    assert!(body.contains("/__vlsc-docs/live.js"));
+    let rx = events(server.port);
+    let state = wait_for(&rx, |_| true);
+    assert!(
+        state["errors"][0]["message"].as_str().unwrap_or_default().contains("unknown procedure `instal`"),
+        "{state}"
+    );
+    edit(&scenario, "procedure = \"instal\"", "procedure = \"install\"");
+    wait_for(&rx, |v| generation(v) == 1);
+    assert_eq!(get(server.port, "/en/index.html").0, 200);
+}
+
+#[test]
+fn no_path_escapes_the_site() {
+    let site = common::site("basic");
+    let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(outside.path().join("secret.txt"), "secret").unwrap_or_else(|e| panic!("{e}"));
+    let statics = site.path().join("themes/custom/static");
+    std::fs::create_dir_all(site.path().join("themes/custom/templates")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(&statics).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), statics.join("secret.txt"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    edit(&site.path().join("book.toml"), "languages", "theme = \"custom\"\nlanguages");
+    let server = serve(site.path());
+    assert_eq!(get(server.port, "/en/index.html").0, 200);
+    for target in [
+        "/../book.toml",
+        "/en/../../book.toml",
+        "/%2e%2e/book.toml",
+        "/%2E%2E%2Fbook.toml",
+        "/en/..%2f..%2fbook.toml",
+        "/..\\book.toml",
+        "/%5c..%5cbook.toml",
+        "/en/index.html%00",
+        "//etc/passwd",
+        "/etc/passwd",
+        "/assets/secret.txt",
+        "/content/procedures/install.toml",
+    ] {
+        let (status, body) = get(server.port, target);
+        assert!(status == 404 || status == 400, "{target}: {status}");
+        assert!(!body.contains("secret") && !body.contains("[book]"), "{target} leaked");
+    }
+    assert_eq!(request(server.port, "POST", "/en/index.html").0, 405);
+    assert_eq!(request(server.port, "DELETE", "/en/index.html").0, 405);
+    assert_eq!(request(server.port, "HEAD", "/en/index.html").0, 200);
+}
+
+#[test]
+fn stays_up_under_load_and_disconnecting_clients() {
+    let site = common::site("basic");
+    let server = serve(site.path());
+    let port = server.port;
+    // Clients that go away mid-stream.
+    for _ in 0..20 {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("{e}"));
+        let _ = write!(s, "GET /__vlsc-docs/events HTTP/1.1\r\nHost: x\r\n\r\n");
+        let mut s2 = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("{e}"));
+        let _ = write!(s2, "GET /en/index.html HTTP/1.1\r\nHost: x\r\n\r\n");
+        let mut one = [0u8; 1];
+        let _ = s2.read(&mut one);
+    }
+    let threads: Vec<_> = (0..200)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let path = if i % 2 == 0 { "/ja/index.html" } else { "/en/scenarios/upgrade.html" };
+                get(port, path).0
+            })
+        })
+        .collect();
+    let ok = threads.into_iter().filter_map(|t| t.join().ok()).filter(|s| *s == 200).count();
+    assert_eq!(ok, 200);
+    // A file deleted while serving: the rebuild reports it, the server stays up.
+    std::fs::remove_file(site.path().join("content/pages/contacts.en.md")).unwrap_or_else(|e| panic!("{e}"));
+    let rx = events(port);
+    wait_for(&rx, |v| v["errors"].as_array().is_some_and(|e| !e.is_empty()));
+    assert_eq!(get(port, "/en/contacts.html").0, 200);
+}
+
+#[test]
+fn a_taken_port_gets_a_clear_message() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = taken.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"));
+    let site = common::site("basic");
+    let out = Command::new(env!("CARGO_BIN_EXE_vlsc-docs"))
+        .args(["serve", "--port", &port.to_string(), "--root"])
+        .arg(site.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("port {port} on 127.0.0.1 is already in use")), "{stderr}");
+}
+
+#[test]
+fn incremental_rebuilds_equal_full_builds() {
+    let site = common::site("basic");
+    let root = site.path();
+    let mut snapshot = vlsc_docs::serve::rebuild(root, None).unwrap_or_else(|e| panic!("{e}")).snapshot;
+    let edits: [(&str, &str, &str); 6] = [
+        ("content/procedures/install.toml", "Check the result.", "Check the output."),
+        ("content/procedures/configure.toml", "port = 8080", "port = 9090"),
+        (
+            "content/scenarios/upgrade.toml",
+            "You see “This version is outdated”.",
+            "You see an outdated-version message.",
+        ),
+        ("content/pages/contacts.en.md", "Weekdays 9:00-17:30", "Weekdays 9:00-18:00"),
+        ("content/selector.toml", "Something else", "Something different"),
+        (
+            "content/procedures/install.toml",
+            "title = { ja = \"インストール\", en = \"Install\" }",
+            "title = { ja = \"導入\", en = \"Set up\" }",
+        ),
+    ];
+    let mut partial = 0;
+    for (file, from, to) in edits {
+        edit(&root.join(file), from, to);
+        let rebuilt = vlsc_docs::serve::rebuild(root, Some(&snapshot)).unwrap_or_else(|e| panic!("{e}"));
+        let full = vlsc_docs::compile(root).unwrap_or_else(|e| panic!("{e}"));
+        let incremental: Vec<_> = rebuilt.snapshot.files.values().collect();
+        let expected: Vec<_> = full.files.iter().collect();
+        assert_eq!(incremental.len(), expected.len(), "after editing {file}");
+        for (a, b) in incremental.iter().zip(&expected) {
+            assert_eq!(a.path, b.path);
+            assert!(a.contents == b.contents, "after editing {file}: {} differs from a full build", a.path.as_str());
+        }
+        if rebuilt.rendered < rebuilt.total_pages {
+            partial += 1;
+        }
+        snapshot = rebuilt.snapshot;
+    }
+    assert!(partial >= 4, "most edits should re-render only what depends on them ({partial})");
+}
+
+#[test]
+fn build_output_never_has_the_live_reload_script() {
+    let site = common::site("basic");
+    let public = common::build_ok(site.path());
+    for (path, bytes) in common::read_tree(&public) {
+        assert!(!String::from_utf8_lossy(&bytes).contains("__vlsc-docs"), "{path}");
+    }
+}
