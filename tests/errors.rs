@@ -41,13 +41,17 @@ fn every_error_case_reports_its_exact_message_and_location() {
         let name = case.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let dir = lay_case(case);
         let r = run(dir.path(), &["check"]);
-        let expected_code: i32 = std::fs::read_to_string(case.join("expected.code")).map_or(1, |s| s.trim().parse().unwrap_or(1));
+        let expected_code: i32 =
+            std::fs::read_to_string(case.join("expected.code")).map_or(1, |s| s.trim().parse().unwrap_or(1));
         if bless {
             std::fs::write(case.join("expected.stderr"), &r.stderr).unwrap_or_else(|e| panic!("{e}"));
         }
         let expected = std::fs::read_to_string(case.join("expected.stderr")).unwrap_or_default();
         if r.stderr != expected || r.code != expected_code {
-            failures.push(format!("== {name}: exit {} (want {expected_code})\n-- got:\n{}\n-- want:\n{expected}", r.code, r.stderr));
+            failures.push(format!(
+                "== {name}: exit {} (want {expected_code})\n-- got:\n{}\n-- want:\n{expected}",
+                r.code, r.stderr
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -62,7 +66,8 @@ fn a_failed_build_leaves_the_previous_output_exactly_as_it_was() {
     for case in ["malformed-toml", "unknown-procedure", "not-utf8", "broken-template"] {
         copy_tree(&fixtures().join("errors").join(case), dir.path());
         if case == "broken-template" {
-            std::fs::copy(fixtures().join("errors/broken-template/book.toml"), dir.path().join("book.toml")).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::copy(fixtures().join("errors/broken-template/book.toml"), dir.path().join("book.toml"))
+                .unwrap_or_else(|e| panic!("{e}"));
         }
         let r = run(dir.path(), &["build"]);
         assert_eq!(r.code, 1, "{case}: {}", r.stderr);
