@@ -49,9 +49,14 @@ pub fn load_and_validate(root: &Path) -> Result<(model::Site, theme::Theme, Diag
         Err(load::LoadError::NoBook(p)) => return Err(BuildError::NotASite(load::LoadError::NoBook(p).to_string())),
         Err(load::LoadError::Content(d)) => return Err(BuildError::Content(d)),
     };
+    let t = Instant::now();
     let theme_name = raw.book.value.book.theme.as_ref().map(|t| t.get_ref().clone());
     let theme = theme::load_theme(root, theme_name.as_deref(), &mut diags);
+    let t2 = t.elapsed();
     let (site, model_diags) = model::resolve(raw, &theme::ThemeStrings::builtin());
+    if std::env::var_os("VLSC_DOCS_TIMING").is_some() {
+        eprintln!("theme: {t2:?} resolve: {:?}", t.elapsed() - t2);
+    }
     diags.extend(model_diags);
     let (Some(site), Some(theme)) = (site, theme) else {
         return Err(BuildError::Content(diags));
@@ -64,7 +69,11 @@ pub fn load_and_validate(root: &Path) -> Result<(model::Site, theme::Theme, Diag
 
 /// Loads, validates and renders the site at `root` without writing anything.
 pub fn compile(root: &Path) -> Result<Compiled, BuildError> {
+    let t = Instant::now();
     let (site, theme, diags) = load_and_validate(root)?;
+    if std::env::var_os("VLSC_DOCS_TIMING").is_some() {
+        eprintln!("load+validate: {:?}", t.elapsed());
+    }
     let mut files = render::render_site(&site, &theme).map_err(|d| {
         let mut all = diags.clone();
         all.extend(d);

@@ -247,27 +247,38 @@ fn parse_toml<T: DeserializeOwned>(file: &SourceFile, text: &str, offset: usize,
 }
 
 /// The `*.toml` files of a folder, sorted by name, each parsed. A missing folder is empty.
-fn read_toml_dir<T: DeserializeOwned>(root: &Path, dir: &str, diags: &mut Diagnostics) -> Vec<Parsed<T>> {
-    let mut out = Vec::new();
-    for rel in list_files(root, dir, diags) {
-        let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if !name.ends_with(".toml") {
-            diags.push(Diagnostic::warning(&rel, "ignored: only .toml files are read in this folder"));
-            continue;
-        }
-        if let Some(p) = read_toml::<T>(root, &rel, diags) {
-            if !crate::ids::is_valid_id(&p.id) {
-                diags.push(Diagnostic::error(
-                    &rel,
-                    format!(
-                        "invalid id `{}` (from the file name): use lowercase letters, digits and single hyphens",
-                        p.id
-                    ),
-                ));
-                continue;
+fn read_toml_dir<T: DeserializeOwned + Send>(root: &Path, dir: &str, diags: &mut Diagnostics) -> Vec<Parsed<T>> {
+    use rayon::prelude::*;
+    // Files are read and parsed in parallel; results and diagnostics keep the sorted file order.
+    let results: Vec<(Option<Parsed<T>>, Diagnostics)> = list_files(root, dir, diags)
+        .par_iter()
+        .map(|rel| {
+            let mut d = Diagnostics::default();
+            let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if !name.ends_with(".toml") {
+                d.push(Diagnostic::warning(rel, "ignored: only .toml files are read in this folder"));
+                return (None, d);
             }
-            out.push(p);
-        }
+            let parsed = read_toml::<T>(root, rel, &mut d).filter(|p| {
+                let ok = crate::ids::is_valid_id(&p.id);
+                if !ok {
+                    d.push(Diagnostic::error(
+                        rel,
+                        format!(
+                            "invalid id `{}` (from the file name): use lowercase letters, digits and single hyphens",
+                            p.id
+                        ),
+                    ));
+                }
+                ok
+            });
+            (parsed, d)
+        })
+        .collect();
+    let mut out = Vec::with_capacity(results.len());
+    for (parsed, d) in results {
+        diags.extend(d);
+        out.extend(parsed);
     }
     out
 }

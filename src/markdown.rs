@@ -130,9 +130,16 @@ pub struct RenderOptions<'a> {
     pub resolve: &'a dyn Fn(RefKind, &str, Option<&str>) -> String,
 }
 
-/// Renders `md` to HTML. Headings are shifted down by `heading_shift` levels (so that a page body's
-/// `#` never competes with the page's one `h1`).
-pub fn to_html(md: &str, opts: &RenderOptions<'_>, heading_shift: u8) -> String {
+/// Renders `md` to HTML. Headings are moved so that the highest one is at `top_level` (2 under a
+/// page's one `h1`), keeping their relative levels, so that no level is skipped.
+pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
+    let highest = Parser::new_ext(md, options())
+        .filter_map(|e| match e {
+            Event::Start(Tag::Heading { level, .. }) => Some(level as u8),
+            _ => None,
+        })
+        .min();
+    let heading_shift = highest.map_or(0, |h| i16::from(top_level) - i16::from(h));
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut code: Option<(String, String)> = None;
     let mut heading_text: Option<(usize, String)> = None;
@@ -196,7 +203,7 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, heading_shift: u8) -> String 
 
 /// Renders a one-paragraph text (a title, an answer) without the surrounding `<p>`.
 pub fn to_inline_html(md: &str, opts: &RenderOptions<'_>) -> String {
-    let html = to_html(md, opts, 0);
+    let html = to_html(md, opts, 1);
     let trimmed = html.trim_end();
     match trimmed.strip_prefix("<p>").and_then(|s| s.strip_suffix("</p>")) {
         Some(inner) if !inner.contains("<p>") => inner.to_string(),
@@ -218,8 +225,8 @@ pub fn to_plain(md: &str) -> String {
     out.trim().to_string()
 }
 
-fn shift(level: HeadingLevel, by: u8) -> HeadingLevel {
-    let n = (level as u8 + by).min(6);
+fn shift(level: HeadingLevel, by: i16) -> HeadingLevel {
+    let n = (level as i16 + by).clamp(1, 6);
     HeadingLevel::try_from(n as usize).unwrap_or(HeadingLevel::H6)
 }
 
@@ -292,8 +299,12 @@ mod tests {
     }
 
     #[test]
-    fn shifts_headings() {
-        assert!(to_html("# a", &opts(), 1).starts_with("<h2"));
+    fn shifts_headings_to_the_top_level_without_gaps() {
+        assert!(to_html("# a\n\n## b", &opts(), 2).starts_with("<h2"));
+        assert!(to_html("# a\n\n## b", &opts(), 2).contains("<h3"));
+        assert!(to_html("## a", &opts(), 2).starts_with("<h2"));
+        assert!(to_html("### a\n\n#### b", &opts(), 2).starts_with("<h2"));
+        assert!(to_html("### a\n\n#### b", &opts(), 2).contains("<h3"));
     }
 
     #[test]

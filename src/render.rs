@@ -16,7 +16,7 @@ mod views;
 use views::*;
 
 /// What a page that shows highlighted code links to; pages without code do not load the stylesheet.
-const HIGHLIGHT_LINK: &[u8] = b"highlight.css";
+const HIGHLIGHT_LINK: &str = "highlight.css\"";
 
 /// One file of the output, relative to the output root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +25,8 @@ pub struct OutputFile {
     pub contents: Vec<u8>,
     /// Whether this is an HTML page (minified by `output`).
     pub is_html: bool,
+    /// Whether this page links the highlighting stylesheet (which is then written).
+    pub uses_highlight: bool,
 }
 
 /// What a page is, for rendering and for the serve stage's dependency tracking.
@@ -79,15 +81,10 @@ pub fn render_site(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
     if diags.has_errors() {
         return Err(diags);
     }
-    let any_code = files.iter().any(links_highlighting);
+    let any_code = files.iter().any(|f| f.uses_highlight);
     files.extend(assets(site, theme, &pages, any_code));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
-}
-
-/// Whether a rendered page links the highlighting stylesheet.
-pub fn links_highlighting(file: &OutputFile) -> bool {
-    file.is_html && file.contents.windows(HIGHLIGHT_LINK.len()).any(|w| w == HIGHLIGHT_LINK)
 }
 
 /// The theme's static files, the highlighting stylesheet when code is present, and the sitemap.
@@ -99,6 +96,7 @@ pub fn assets(site: &Site, theme: &Theme, pages: &[(PageKind, Option<Lang>)], an
             path: SitePath::new(format!("assets/{name}")),
             contents: bytes.clone(),
             is_html: false,
+            uses_highlight: false,
         })
         .collect();
     if any_code {
@@ -106,6 +104,7 @@ pub fn assets(site: &Site, theme: &Theme, pages: &[(PageKind, Option<Lang>)], an
             path: SitePath::new("assets/highlight.css"),
             contents: crate::highlight::stylesheet().as_bytes().to_vec(),
             is_html: false,
+            uses_highlight: false,
         });
     }
     if let Some(base) = &site.config.base_url {
@@ -113,6 +112,7 @@ pub fn assets(site: &Site, theme: &Theme, pages: &[(PageKind, Option<Lang>)], an
             path: SitePath::new("sitemap.xml"),
             contents: sitemap(base, site, pages).into_bytes(),
             is_html: false,
+            uses_highlight: false,
         });
     }
     files
@@ -170,7 +170,8 @@ pub fn render_page(
     };
     let context = context.map_err(|e| to_diag(&e))?;
     let html = theme.tera.render(template, &context).map_err(|e| to_diag(&e))?;
-    Ok(OutputFile { path, contents: html.into_bytes(), is_html: true })
+    let uses_highlight = html.contains(HIGHLIGHT_LINK);
+    Ok(OutputFile { path, contents: html.into_bytes(), is_html: true, uses_highlight })
 }
 
 /// Builds the views of one page in one language.
@@ -203,7 +204,7 @@ impl<'a> Renderer<'a> {
     }
 
     fn html(&self, text: &Text) -> String {
-        self.md_opts(|o| markdown::to_html(text.get(self.lang), o, 1))
+        self.md_opts(|o| markdown::to_html(text.get(self.lang), o, 2))
     }
 
     fn inline(&self, text: &Text) -> String {
@@ -254,11 +255,6 @@ impl<'a> Renderer<'a> {
                 .pages
                 .values()
                 .map(|p| nav_item(PageKind::Page(p.id.clone()), p.title(self.lang).to_string()))
-                .collect(),
-            procedures: site
-                .procedures
-                .values()
-                .map(|p| nav_item(PageKind::Procedure(p.id.clone()), self.plain(&p.title)))
                 .collect(),
             has_code: false,
         }
@@ -330,6 +326,15 @@ impl<'a> Renderer<'a> {
             description_html: site.config.description.as_ref().map(|d| self.html(d)),
             selector,
             scenario_cards: scenarios,
+            procedure_list: site
+                .procedures
+                .values()
+                .map(|p| NavItem {
+                    url: self.url(&PageKind::Procedure(p.id.clone())),
+                    title: self.plain(&p.title),
+                    current: false,
+                })
+                .collect(),
         }
     }
 

@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 const STATIC: &[(&str, &[u8])] = &[
     ("site.css", include_bytes!("../themes/default/static/site.css")),
     ("selector.js", include_bytes!("../themes/default/static/selector.js")),
+    ("favicon.svg", include_bytes!("../themes/default/static/favicon.svg")),
 ];
 
 /// Built-in UI strings, embedded from `themes/default/i18n/`.

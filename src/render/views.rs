@@ -21,7 +21,6 @@ pub struct Frame<'a> {
     pub alternates: Vec<Alternate>,
     pub scenarios: Vec<NavItem>,
     pub pages: Vec<NavItem>,
-    pub procedures: Vec<NavItem>,
     pub has_code: bool,
 }
 
@@ -56,6 +55,8 @@ pub struct HomeView<'a> {
     pub description_html: Option<String>,
     pub selector: Option<SelectorView>,
     pub scenario_cards: Vec<ScenarioCard>,
+    /// Every procedure, for support staff who know which one they need.
+    pub procedure_list: Vec<NavItem>,
 }
 
 #[derive(Serialize)]

@@ -32,7 +32,11 @@ pub struct Rebuilt {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Entity {
     Procedure(ProcedureId),
+    /// A procedure's title alone (listed on the home page).
+    ProcedureTitle(ProcedureId),
     Scenario(ScenarioId),
+    /// A scenario's title and symptom (its card on the home and entry pages).
+    ScenarioCard(ScenarioId),
     Page(PageId),
     Selector,
 }
@@ -82,7 +86,7 @@ pub fn rebuild(root: &Path, previous: Option<&Snapshot>) -> Result<Rebuilt, Buil
             }
         }
     }
-    let any_code = files.values().any(crate::render::links_highlighting);
+    let any_code = files.values().any(|f| f.uses_highlight);
     for asset in crate::render::assets(&site, &theme, &pages, any_code) {
         files.insert(asset.path.clone(), asset);
     }
@@ -94,15 +98,14 @@ pub fn rebuild(root: &Path, previous: Option<&Snapshot>) -> Result<Rebuilt, Buil
     })
 }
 
-/// Changes that show on every page: configuration, UI strings, the set of ids, any title
-/// (every page's navigation lists all titles).
+/// Changes that show on every page: configuration, UI strings, the set of ids, the title of a
+/// scenario or page (every page's navigation lists them).
 fn needs_full_render(old: &Site, new: &Site) -> bool {
     old.config != new.config
         || old.ui != new.ui
         || !old.procedures.keys().eq(new.procedures.keys())
         || !old.scenarios.keys().eq(new.scenarios.keys())
         || !old.pages.keys().eq(new.pages.keys())
-        || !old.procedures.values().map(|p| &p.title).eq(new.procedures.values().map(|p| &p.title))
         || !old.scenarios.values().map(|s| &s.title).eq(new.scenarios.values().map(|s| &s.title))
         || !old.pages.values().map(|p| &p.titles).eq(new.pages.values().map(|p| &p.titles))
 }
@@ -110,13 +113,21 @@ fn needs_full_render(old: &Site, new: &Site) -> bool {
 fn changed_entities(old: &Site, new: &Site) -> BTreeSet<Entity> {
     let mut changed = BTreeSet::new();
     for (id, p) in &new.procedures {
-        if old.procedures.get(id) != Some(p) {
+        let before = old.procedures.get(id);
+        if before != Some(p) {
             changed.insert(Entity::Procedure(id.clone()));
+        }
+        if before.map(|b| &b.title) != Some(&p.title) {
+            changed.insert(Entity::ProcedureTitle(id.clone()));
         }
     }
     for (id, s) in &new.scenarios {
-        if old.scenarios.get(id) != Some(s) {
+        let before = old.scenarios.get(id);
+        if before != Some(s) {
             changed.insert(Entity::Scenario(id.clone()));
+        }
+        if before.map(|b| (&b.title, &b.symptom)) != Some((&s.title, &s.symptom)) {
+            changed.insert(Entity::ScenarioCard(id.clone()));
         }
     }
     for (id, p) in &new.pages {
@@ -135,9 +146,13 @@ fn depends_on(site: &Site, kind: &PageKind, changed: &BTreeSet<Entity>) -> bool 
     let langs = &site.config.languages;
     let mut deps: Vec<Entity> = Vec::new();
     match kind {
-        // Both list every scenario with its title and symptom; home also holds the selector.
+        // Both list every scenario with its title and symptom; home also holds the selector and
+        // lists every procedure by title.
         PageKind::Root | PageKind::Home => {
-            deps.extend(site.scenarios.keys().cloned().map(Entity::Scenario));
+            deps.extend(site.scenarios.keys().cloned().map(Entity::ScenarioCard));
+            if *kind == PageKind::Home {
+                deps.extend(site.procedures.keys().cloned().map(Entity::ProcedureTitle));
+            }
             deps.push(Entity::Selector);
             if let Some(sel) = &site.selector {
                 for q in &sel.questions {
