@@ -3,7 +3,7 @@
 //! Both `model` (to check every internal link) and `render` (to rewrite it into a relative URL)
 //! use the same functions here, so a link that validates is a link that renders.
 
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
 
 fn options() -> Options {
@@ -74,6 +74,9 @@ pub fn links(md: &str) -> Vec<FoundLink> {
     Parser::new_ext(md, options())
         .into_offset_iter()
         .filter_map(|(event, range)| match event {
+            Event::Start(Tag::Link { link_type: LinkType::Email, dest_url, .. }) => {
+                Some(FoundLink { dest: format!("mailto:{dest_url}"), range })
+            }
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
                 Some(FoundLink { dest: dest_url.into_string(), range })
             }
@@ -143,6 +146,8 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut code: Option<(String, String)> = None;
     let mut heading_text: Option<(usize, String)> = None;
+    // For each open link, whether it is an autolink written out by hand below.
+    let mut link_stack: Vec<bool> = Vec::new();
     for event in Parser::new_ext(md, options()) {
         if let Some((lang, buf)) = code.as_mut() {
             match event {
@@ -183,7 +188,26 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
                 }
                 events.push(Event::End(TagEnd::Heading(shift(level, heading_shift))));
             }
+            // Autolinks (`<https://…>`) show their URL as text: marked so that print does not
+            // repeat the URL after them.
+            Event::Start(Tag::Link { link_type: LinkType::Autolink | LinkType::Email, dest_url, .. }) => {
+                let href = if dest_url.contains(':') || !dest_url.contains('@') {
+                    dest_url.to_string()
+                } else {
+                    format!("mailto:{dest_url}")
+                };
+                events.push(Event::Html(format!("<a class=\"vd-url\" href=\"{}\">", escape(&href)).into()));
+                link_stack.push(true);
+            }
+            Event::End(TagEnd::Link) => {
+                if link_stack.pop() == Some(true) {
+                    events.push(Event::Html("</a>".into()));
+                } else {
+                    events.push(Event::End(TagEnd::Link));
+                }
+            }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                link_stack.push(false);
                 let url = match classify(&dest_url) {
                     LinkDest::Internal { kind, id: target, fragment } => {
                         CowStr::from((opts.resolve)(kind, target, fragment))
@@ -294,7 +318,7 @@ mod tests {
         let md = "## Phone numbers {#phones}\n\n## お問い合わせ 先\n";
         let ids: Vec<String> = heading_ids(md).into_iter().map(|(id, _)| id).collect();
         assert_eq!(ids, ["phones", "お問い合わせ-先"]);
-        let html = to_html(md, &opts(), 0);
+        let html = to_html(md, &opts(), 2);
         assert!(html.contains("<h2 id=\"phones\">") && html.contains("<h2 id=\"お問い合わせ-先\">"), "{html}");
     }
 
@@ -305,6 +329,17 @@ mod tests {
         assert!(to_html("## a", &opts(), 2).starts_with("<h2"));
         assert!(to_html("### a\n\n#### b", &opts(), 2).starts_with("<h2"));
         assert!(to_html("### a\n\n#### b", &opts(), 2).contains("<h3"));
+    }
+
+    #[test]
+    fn autolinks_are_marked() {
+        assert_eq!(
+            to_html("<https://a.example/x?y=1&z=2>", &opts(), 2),
+            "<p><a class=\"vd-url\" href=\"https://a.example/x?y=1&amp;z=2\">https://a.example/x?y=1&amp;z=2</a></p>\n"
+        );
+        assert_eq!(links("<help@example.test>")[0].dest, "mailto:help@example.test");
+        assert!(to_html("<help@example.test>", &opts(), 2).contains("href=\"mailto:help@example.test\""));
+        assert!(to_html("[t](https://a.example/)", &opts(), 2).contains("<a href=\"https://a.example/\">t</a>"));
     }
 
     #[test]
