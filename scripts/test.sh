@@ -10,7 +10,8 @@
 #   2. cargo build; builds the bundled guide and every fixture site tests/fixtures/sites/*/
 #      (those with a book.toml), each into its own temporary folder
 #   3. scripts/gates.sh on all of them                (Nu Html Checker, lychee offline)
-#   4. node --test tests/browser/                     (bundled guide: selector, languages, axe)
+#   4. node --test tests/browser/                     (bundled guide: selector, languages, axe;
+#                                                      serve's live reload on a fixture site)
 #      node --test tests/browser/a11y.test.mjs        (every fixture site: axe)
 # Nothing is skipped: if Chromium, Java or lychee cannot run, this fails.
 # KEEP_TMP=1 keeps the built sites (they are also kept when a step fails).
@@ -157,7 +158,7 @@ passed=$((passed + 2 * ${#sites[@]}))
 
 # ------------------------------------------------------------------------------------------------
 step "browser tests: bundled guide"
-SITE_DIR="$tmp/site" node --test \
+SITE_DIR="$tmp/site" VLSC_DOCS_BIN="$repo/$bin" node --test \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tmp/browser-guide.tap" \
   tests/browser/

@@ -49,6 +49,8 @@
       return;
     }
     generation = state.generation;
+    // Lets tests (and the curious) see that this page is connected.
+    document.documentElement.setAttribute("data-vlsc-docs-generation", String(generation));
     if (state.errors.length > 0) { showErrors(state.errors); } else { hideErrors(); }
   });
 }());
