@@ -232,7 +232,8 @@ describe('selector with JavaScript, file://', { timeout: TEST_TIMEOUT * LANGS.le
 
       // With JavaScript: one question at a time, controls shown.
       assert.match(await page.getAttribute('#vd-selector', 'class'), /(^|\s)vd-js(\s|$)/, 'selector gets class vd-js');
-      assert.ok(await page.locator('#vd-selector .vd-selector-controls').isVisible(), '.vd-selector-controls visible');
+      // At the first question there is nothing to go back to: the controls appear with the first answer.
+      assert.equal(await page.locator('#vd-selector .vd-selector-controls').isVisible(), false, 'no controls at the first question');
       await expectOnlyQuestion(page, selector.start, 'on load');
 
       for (const target of targets) {
@@ -251,6 +252,7 @@ describe('selector with JavaScript, file://', { timeout: TEST_TIMEOUT * LANGS.le
             assert.equal(new URL(page.url()).hash, `#${next}`, `${ctx}: URL hash names the current question`);
             taken.push({ text: answer.text, href: `#${from}` });
             assert.deepEqual(await pathItems(page), taken, `${ctx}: path list lists the answers chosen so far, as links to their questions`);
+            assert.ok(await page.locator('#vd-selector .vd-selector-back').isVisible(), `${ctx}: back button shown`);
             assert.ok(await page.locator('#vd-selector .vd-selector-back').isEnabled(), `${ctx}: back button enabled`);
             assert.equal(
               await page.evaluate(() => document.activeElement?.closest('.vd-question')?.id ?? null), next,
@@ -276,6 +278,7 @@ describe('selector with JavaScript, file://', { timeout: TEST_TIMEOUT * LANGS.le
             await page.locator('#vd-selector .vd-selector-restart').click();
             await expectOnlyQuestion(page, selector.start, `${ctx}, after restart`);
             assert.equal((await pathItems(page)).length, 0, `${ctx}: path list empty after restart`);
+            assert.equal(await page.locator('#vd-selector .vd-selector-controls').isVisible(), false, `${ctx}: no controls after restart`);
             await page.goBack();
             await expectOnlyQuestion(page, next, `${ctx}, browser back after restart`);
           }

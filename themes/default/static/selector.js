@@ -36,7 +36,6 @@
   var back = root.querySelector(".vd-selector-back");
   var restart = root.querySelector(".vd-selector-restart");
   root.classList.add("vd-js");
-  controls.hidden = false;
 
   function current() {
     var id = decodeURIComponent(location.hash.slice(1));
@@ -57,8 +56,8 @@
       li.appendChild(link);
       pathList.appendChild(li);
     });
-    back.disabled = id === start;
-    restart.disabled = id === start;
+    // At the first question there is nothing to go back to: no controls.
+    controls.hidden = id === start;
     if (moveFocus) {
       var heading = byId[id].querySelector("h3");
       if (heading) { heading.focus(); }
