@@ -44,19 +44,22 @@ pub struct Compiled {
 
 /// Loads and validates the site at `root` and its theme: everything but rendering.
 pub fn load_and_validate(root: &Path) -> Result<(model::Site, theme::Theme, Diagnostics), BuildError> {
-    let (raw, mut diags) = match load::load_site(root) {
+    load_and_validate_cached(root, None)
+}
+
+/// [`load_and_validate`], reusing unchanged parsed files from `cache` (used by `serve`).
+pub fn load_and_validate_cached(
+    root: &Path,
+    cache: Option<&load::LoadCache>,
+) -> Result<(model::Site, theme::Theme, Diagnostics), BuildError> {
+    let (raw, mut diags) = match load::load_site_cached(root, cache) {
         Ok(r) => r,
         Err(load::LoadError::NoBook(p)) => return Err(BuildError::NotASite(load::LoadError::NoBook(p).to_string())),
         Err(load::LoadError::Content(d)) => return Err(BuildError::Content(d)),
     };
-    let t = Instant::now();
     let theme_name = raw.book.value.book.theme.as_ref().map(|t| t.get_ref().clone());
     let theme = theme::load_theme(root, theme_name.as_deref(), &mut diags);
-    let t2 = t.elapsed();
     let (site, model_diags) = model::resolve(raw, &theme::ThemeStrings::builtin());
-    if std::env::var_os("VLSC_DOCS_TIMING").is_some() {
-        eprintln!("theme: {t2:?} resolve: {:?}", t.elapsed() - t2);
-    }
     diags.extend(model_diags);
     let (Some(site), Some(theme)) = (site, theme) else {
         return Err(BuildError::Content(diags));
@@ -69,11 +72,7 @@ pub fn load_and_validate(root: &Path) -> Result<(model::Site, theme::Theme, Diag
 
 /// Loads, validates and renders the site at `root` without writing anything.
 pub fn compile(root: &Path) -> Result<Compiled, BuildError> {
-    let t = Instant::now();
     let (site, theme, diags) = load_and_validate(root)?;
-    if std::env::var_os("VLSC_DOCS_TIMING").is_some() {
-        eprintln!("load+validate: {:?}", t.elapsed());
-    }
     let mut files = render::render_site(&site, &theme).map_err(|d| {
         let mut all = diags.clone();
         all.extend(d);

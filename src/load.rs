@@ -7,14 +7,16 @@
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use std::collections::BTreeMap;
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use toml::Spanned;
 
 /// A localized text as written: `{ ja = "…", en = "…" }`, with spans for every part.
 pub type RawText = Spanned<BTreeMap<Spanned<String>, Spanned<String>>>;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawBook {
     pub book: RawBookSection,
@@ -22,7 +24,7 @@ pub struct RawBook {
     pub build: RawBuild,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawBookSection {
     pub title: RawText,
@@ -32,7 +34,7 @@ pub struct RawBookSection {
     pub base_url: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawBuild {
     pub output_dir: Option<Spanned<String>>,
@@ -40,7 +42,7 @@ pub struct RawBuild {
     pub allow_html: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawProcedure {
     pub title: RawText,
@@ -49,7 +51,7 @@ pub struct RawProcedure {
     pub steps: Vec<Spanned<RawStep>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawStep {
     pub id: Option<Spanned<String>>,
@@ -60,7 +62,7 @@ pub struct RawStep {
 }
 
 /// A substep: a step without substeps of its own (one level only).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSubstep {
     pub id: Option<Spanned<String>>,
@@ -68,7 +70,7 @@ pub struct RawSubstep {
     pub note: Option<RawText>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawScenario {
     pub title: RawText,
@@ -77,7 +79,7 @@ pub struct RawScenario {
     pub sections: Vec<Spanned<RawSection>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSection {
     pub text: Option<RawText>,
@@ -85,7 +87,7 @@ pub struct RawSection {
     pub when: Option<RawText>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSelector {
     pub start: Spanned<String>,
@@ -93,7 +95,7 @@ pub struct RawSelector {
     pub questions: BTreeMap<Spanned<String>, RawQuestion>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawQuestion {
     pub text: RawText,
@@ -101,7 +103,7 @@ pub struct RawQuestion {
     pub answers: Vec<Spanned<RawAnswer>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawAnswer {
     pub text: RawText,
@@ -111,7 +113,7 @@ pub struct RawAnswer {
 }
 
 /// The TOML front matter of a page, between `+++` lines.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawFrontMatter {
     pub title: Spanned<String>,
@@ -123,7 +125,7 @@ pub struct RawFrontMatter {
 pub type RawUiStrings = BTreeMap<Spanned<String>, Spanned<String>>;
 
 /// A parsed TOML file with the id taken from its name.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Parsed<T> {
     pub id: String,
     pub file: SourceFile,
@@ -131,7 +133,7 @@ pub struct Parsed<T> {
 }
 
 /// One language file of a page.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RawPageFile {
     pub id: String,
     pub lang: String,
@@ -156,6 +158,39 @@ pub struct RawSite {
     pub stray_files: Vec<PathBuf>,
 }
 
+/// Parsed files kept between rebuilds by `serve`, keyed by path and checked against the file's
+/// modification time and length: an unchanged file is neither opened nor parsed again. Only
+/// files that parsed without error are kept, so errors are reported on every run.
+#[derive(Default)]
+pub struct LoadCache {
+    entries: std::sync::Mutex<HashMap<PathBuf, CacheEntry>>,
+}
+
+struct CacheEntry {
+    stamp: (std::time::SystemTime, u64),
+    value: Arc<dyn Any + Send + Sync>,
+}
+
+impl LoadCache {
+    fn stamp(path: &Path) -> Option<(std::time::SystemTime, u64)> {
+        let meta = std::fs::metadata(path).ok()?;
+        Some((meta.modified().ok()?, meta.len()))
+    }
+
+    fn get<T: Clone + 'static>(&self, root: &Path, rel: &Path) -> Option<T> {
+        let stamp = Self::stamp(&root.join(rel))?;
+        let entries = self.entries.lock().ok()?;
+        let entry = entries.get(rel).filter(|e| e.stamp == stamp)?;
+        entry.value.downcast_ref::<T>().cloned()
+    }
+
+    fn put<T: Send + Sync + 'static>(&self, root: &Path, rel: &Path, value: T) {
+        if let (Some(stamp), Ok(mut entries)) = (Self::stamp(&root.join(rel)), self.entries.lock()) {
+            entries.insert(rel.to_path_buf(), CacheEntry { stamp, value: Arc::new(value) });
+        }
+    }
+}
+
 /// Why a site could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -167,19 +202,27 @@ pub enum LoadError {
 
 /// Reads the site at `root`. Collects every file-level problem before giving up.
 pub fn load_site(root: &Path) -> Result<(RawSite, Diagnostics), LoadError> {
+    load_site_cached(root, None)
+}
+
+/// [`load_site`], reusing the files of `cache` that did not change since they were parsed.
+pub fn load_site_cached(root: &Path, cache: Option<&LoadCache>) -> Result<(RawSite, Diagnostics), LoadError> {
     let mut diags = Diagnostics::default();
     let book_path = root.join("book.toml");
     if !book_path.is_file() {
         return Err(LoadError::NoBook(root.to_path_buf()));
     }
-    let book = read_toml::<RawBook>(root, Path::new("book.toml"), &mut diags);
-    let procedures = read_toml_dir(root, "content/procedures", &mut diags);
-    let scenarios = read_toml_dir(root, "content/scenarios", &mut diags);
+    let book = read_toml::<RawBook>(root, Path::new("book.toml"), cache, &mut diags);
+    let procedures = read_toml_dir(root, "content/procedures", cache, &mut diags);
+    let scenarios = read_toml_dir(root, "content/scenarios", cache, &mut diags);
     let selector_rel = Path::new("content/selector.toml");
-    let selector =
-        if root.join(selector_rel).is_file() { read_toml::<RawSelector>(root, selector_rel, &mut diags) } else { None };
-    let (pages, stray_files) = read_pages(root, &mut diags);
-    let i18n = read_toml_dir(root, "i18n", &mut diags);
+    let selector = if root.join(selector_rel).is_file() {
+        read_toml::<RawSelector>(root, selector_rel, cache, &mut diags)
+    } else {
+        None
+    };
+    let (pages, stray_files) = read_pages(root, cache, &mut diags);
+    let i18n = read_toml_dir(root, "i18n", cache, &mut diags);
 
     match book {
         Some(book) if !diags.has_errors() => Ok((
@@ -225,11 +268,23 @@ pub fn read_source(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<S
     }
 }
 
-fn read_toml<T: DeserializeOwned>(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<Parsed<T>> {
+fn read_toml<T: DeserializeOwned + Clone + Send + Sync + 'static>(
+    root: &Path,
+    rel: &Path,
+    cache: Option<&LoadCache>,
+    diags: &mut Diagnostics,
+) -> Option<Parsed<T>> {
+    if let Some(hit) = cache.and_then(|c| c.get::<Parsed<T>>(root, rel)) {
+        return Some(hit);
+    }
     let file = read_source(root, rel, diags)?;
     let value = parse_toml::<T>(&file, &file.text, 0, diags)?;
     let id = rel.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    Some(Parsed { id, file, value })
+    let parsed = Parsed { id, file, value };
+    if let Some(c) = cache {
+        c.put(root, rel, parsed.clone());
+    }
+    Some(parsed)
 }
 
 /// Parses `text` (found at byte `offset` of `file`) as TOML into `T`, reporting errors in place.
@@ -247,7 +302,12 @@ fn parse_toml<T: DeserializeOwned>(file: &SourceFile, text: &str, offset: usize,
 }
 
 /// The `*.toml` files of a folder, sorted by name, each parsed. A missing folder is empty.
-fn read_toml_dir<T: DeserializeOwned + Send>(root: &Path, dir: &str, diags: &mut Diagnostics) -> Vec<Parsed<T>> {
+fn read_toml_dir<T: DeserializeOwned + Clone + Send + Sync + 'static>(
+    root: &Path,
+    dir: &str,
+    cache: Option<&LoadCache>,
+    diags: &mut Diagnostics,
+) -> Vec<Parsed<T>> {
     use rayon::prelude::*;
     // Files are read and parsed in parallel; results and diagnostics keep the sorted file order.
     let results: Vec<(Option<Parsed<T>>, Diagnostics)> = list_files(root, dir, diags)
@@ -259,7 +319,7 @@ fn read_toml_dir<T: DeserializeOwned + Send>(root: &Path, dir: &str, diags: &mut
                 d.push(Diagnostic::warning(rel, "ignored: only .toml files are read in this folder"));
                 return (None, d);
             }
-            let parsed = read_toml::<T>(root, rel, &mut d).filter(|p| {
+            let parsed = read_toml::<T>(root, rel, cache, &mut d).filter(|p| {
                 let ok = crate::ids::is_valid_id(&p.id);
                 if !ok {
                     d.push(Diagnostic::error(
@@ -305,7 +365,7 @@ fn list_files(root: &Path, dir: &str, diags: &mut Diagnostics) -> Vec<PathBuf> {
     out
 }
 
-fn read_pages(root: &Path, diags: &mut Diagnostics) -> (Vec<RawPageFile>, Vec<PathBuf>) {
+fn read_pages(root: &Path, cache: Option<&LoadCache>, diags: &mut Diagnostics) -> (Vec<RawPageFile>, Vec<PathBuf>) {
     let mut pages = Vec::new();
     let mut stray = Vec::new();
     for rel in list_files(root, "content/pages", diags) {
@@ -318,6 +378,10 @@ fn read_pages(root: &Path, diags: &mut Diagnostics) -> (Vec<RawPageFile>, Vec<Pa
             stray.push(rel);
             continue;
         };
+        if let Some(hit) = cache.and_then(|c| c.get::<RawPageFile>(root, &rel)) {
+            pages.push(hit);
+            continue;
+        }
         let Some(file) = read_source(root, &rel, diags) else { continue };
         let Some((front_text, front_offset, body_offset)) = split_front_matter(&file.text) else {
             diags.push(
@@ -330,7 +394,11 @@ fn read_pages(root: &Path, diags: &mut Diagnostics) -> (Vec<RawPageFile>, Vec<Pa
             continue;
         };
         let Some(front) = parse_toml::<RawFrontMatter>(&file, front_text, front_offset, diags) else { continue };
-        pages.push(RawPageFile { id: id.to_string(), lang: lang.to_string(), front, body_offset, file });
+        let page = RawPageFile { id: id.to_string(), lang: lang.to_string(), front, body_offset, file };
+        if let Some(c) = cache {
+            c.put(root, &rel, page.clone());
+        }
+        pages.push(page);
     }
     (pages, stray)
 }

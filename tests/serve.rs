@@ -257,7 +257,9 @@ fn a_taken_port_gets_a_clear_message() {
 fn incremental_rebuilds_equal_full_builds() {
     let site = common::site("basic");
     let root = site.path();
-    let mut snapshot = vlsc_docs::serve::rebuild(root, None).unwrap_or_else(|e| panic!("{e}")).snapshot;
+    let cache = vlsc_docs::load::LoadCache::default();
+    let mut snapshot =
+        vlsc_docs::serve::rebuild_cached(root, None, Some(&cache)).unwrap_or_else(|e| panic!("{e}")).snapshot;
     let edits: [(&str, &str, &str); 6] = [
         ("content/procedures/install.toml", "Check the result.", "Check the output."),
         ("content/procedures/configure.toml", "port = 8080", "port = 9090"),
@@ -277,7 +279,10 @@ fn incremental_rebuilds_equal_full_builds() {
     let mut partial = 0;
     for (file, from, to) in edits {
         edit(&root.join(file), from, to);
-        let rebuilt = vlsc_docs::serve::rebuild(root, Some(&snapshot)).unwrap_or_else(|e| panic!("{e}"));
+        // Sources are cached by modification time: make sure this edit's time differs.
+        std::thread::sleep(Duration::from_millis(20));
+        let rebuilt =
+            vlsc_docs::serve::rebuild_cached(root, Some(&snapshot), Some(&cache)).unwrap_or_else(|e| panic!("{e}"));
         let full = vlsc_docs::compile(root).unwrap_or_else(|e| panic!("{e}"));
         let incremental: Vec<_> = rebuilt.snapshot.files.values().collect();
         let expected: Vec<_> = full.files.iter().collect();

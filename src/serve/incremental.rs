@@ -43,7 +43,16 @@ enum Entity {
 
 /// Rebuilds the site at `root`, reusing what it can of `previous`.
 pub fn rebuild(root: &Path, previous: Option<&Snapshot>) -> Result<Rebuilt, BuildError> {
-    let (site, theme, warnings) = crate::load_and_validate(root)?;
+    rebuild_cached(root, previous, None)
+}
+
+/// [`rebuild`], also reusing the parsed source files of `cache` that did not change.
+pub fn rebuild_cached(
+    root: &Path,
+    previous: Option<&Snapshot>,
+    cache: Option<&crate::load::LoadCache>,
+) -> Result<Rebuilt, BuildError> {
+    let (site, theme, warnings) = crate::load_and_validate_cached(root, cache)?;
     let pages = all_pages(&site);
     let dirty: Vec<&(PageKind, Option<Lang>)> = match previous {
         Some(prev) if prev.theme_fingerprint == theme.fingerprint && !needs_full_render(&prev.site, &site) => {

@@ -9,7 +9,7 @@ mod http;
 pub mod incremental;
 mod watch;
 
-pub use incremental::{Rebuilt, Snapshot, rebuild};
+pub use incremental::{Rebuilt, Snapshot, rebuild, rebuild_cached};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use serde::Serialize;
@@ -80,6 +80,8 @@ pub struct AppState {
     pub snapshot: RwLock<Option<Arc<Snapshot>>>,
     pub state: RwLock<BuildState>,
     pub events: broadcast::Sender<BuildState>,
+    /// Parsed source files, so that a rebuild reads only what changed.
+    pub cache: crate::load::LoadCache,
 }
 
 impl AppState {
@@ -88,6 +90,7 @@ impl AppState {
             snapshot: RwLock::new(None),
             state: RwLock::new(BuildState { generation: 0, errors: Vec::new() }),
             events: broadcast::channel(64).0,
+            cache: crate::load::LoadCache::default(),
         }
     }
 
@@ -104,7 +107,7 @@ impl AppState {
     pub fn rebuild(&self, root: &std::path::Path) -> Result<String, String> {
         let started = std::time::Instant::now();
         let previous = self.current_snapshot();
-        let result = rebuild(root, previous.as_deref());
+        let result = rebuild_cached(root, previous.as_deref(), Some(&self.cache));
         let mut state = self.current_state();
         let outcome = match result {
             Ok(Rebuilt { snapshot, rendered, total_pages, warnings }) => {
