@@ -11,12 +11,14 @@ use crate::{BuildError, diag::Diagnostics};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 /// A complete build held in memory: what `serve` answers requests from.
 pub struct Snapshot {
     pub site: Site,
     pub theme_fingerprint: u64,
-    pub files: BTreeMap<SitePath, OutputFile>,
+    /// Shared with later snapshots: a rebuild reuses unchanged pages without copying them.
+    pub files: BTreeMap<SitePath, Arc<OutputFile>>,
 }
 
 /// The outcome of one rebuild.
@@ -72,11 +74,11 @@ pub fn rebuild_cached(
         })
         .collect();
     let mut diags = warnings.clone();
-    let mut files: BTreeMap<SitePath, OutputFile> = BTreeMap::new();
+    let mut files: BTreeMap<SitePath, Arc<OutputFile>> = BTreeMap::new();
     for r in rendered {
         match r {
             Ok(f) => {
-                files.insert(f.path.clone(), f);
+                files.insert(f.path.clone(), Arc::new(f));
             }
             Err(d) => diags.push(*d),
         }
@@ -91,13 +93,13 @@ pub fn rebuild_cached(
             if !files.contains_key(&path)
                 && let Some(old) = prev.files.get(&path)
             {
-                files.insert(path, old.clone());
+                files.insert(path, Arc::clone(old));
             }
         }
     }
     let any_code = files.values().any(|f| f.uses_highlight);
     for asset in crate::render::assets(&site, &theme, &pages, any_code) {
-        files.insert(asset.path.clone(), asset);
+        files.insert(asset.path.clone(), Arc::new(asset));
     }
     Ok(Rebuilt {
         snapshot: Snapshot { site, theme_fingerprint: theme.fingerprint, files },
