@@ -81,6 +81,10 @@ fn is_source(root: &Path, path: &Path) -> bool {
 }
 
 fn describe(root: &Path, changed: &[PathBuf]) -> String {
+    // An editor's temporary file, renamed over the real one, no longer exists: name the files
+    // that do, unless the change was a deletion.
+    let existing: Vec<&PathBuf> = changed.iter().filter(|p| p.exists()).collect();
+    let changed: Vec<&PathBuf> = if existing.is_empty() { changed.iter().collect() } else { existing };
     let names: Vec<String> = changed
         .iter()
         .take(3)
