@@ -307,3 +307,87 @@ fn build_output_never_has_the_live_reload_script() {
         assert!(!String::from_utf8_lossy(&bytes).contains("__vlsc-docs"), "{path}");
     }
 }
+
+/// After `act`, exactly one successful rebuild follows (and no failed one), within bounded time.
+fn expect_one_rebuild(rx: &mpsc::Receiver<String>, before: u64, what: &str, act: impl FnOnce()) -> u64 {
+    act();
+    let next = wait_for(rx, |v| generation(v) > before || v["errors"].as_array().is_some_and(|e| !e.is_empty()));
+    assert_eq!(next["errors"].as_array().map(Vec::len), Some(0), "{what}: a rebuild saw a half-saved file: {next}");
+    assert_eq!(generation(&next), before + 1, "{what}");
+    // Quiet afterwards: the burst led to one rebuild.
+    if let Ok(extra) = rx.recv_timeout(Duration::from_millis(400)) {
+        panic!("{what}: a second rebuild followed: {extra}");
+    }
+    generation(&next)
+}
+
+#[test]
+fn editors_save_patterns_each_lead_to_one_rebuild() {
+    let site = common::site("basic");
+    let server = serve(site.path());
+    let rx = events(server.port);
+    let mut g = generation(&wait_for(&rx, |_| true));
+    let dir = site.path().join("content/procedures");
+    let file = dir.join("install.toml");
+    let original = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
+    let version = |n: u32| original.replace("Download it from", &format!("Version {n}: download it from"));
+
+    g = expect_one_rebuild(&rx, g, "write to a temp file, then rename", || {
+        std::fs::write(dir.join(".install.toml.tmp123"), version(1)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::rename(dir.join(".install.toml.tmp123"), &file).unwrap_or_else(|e| panic!("{e}"));
+    });
+    assert!(get(server.port, "/en/procedures/install.html").1.contains("Version 1:"));
+
+    g = expect_one_rebuild(&rx, g, "vim: swap file, backup, write", || {
+        std::fs::write(dir.join(".install.toml.swp"), "swap").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.join("4913"), "").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::remove_file(dir.join("4913")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::rename(&file, dir.join("install.toml~")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&file, version(2)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::remove_file(dir.join("install.toml~")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::remove_file(dir.join(".install.toml.swp")).unwrap_or_else(|e| panic!("{e}"));
+    });
+    assert!(get(server.port, "/en/procedures/install.html").1.contains("Version 2:"));
+
+    g = expect_one_rebuild(&rx, g, "emacs: backup and lock files, then write", || {
+        std::fs::write(dir.join(".#install.toml"), "lock").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::copy(&file, dir.join("install.toml~")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&file, version(3)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::remove_file(dir.join(".#install.toml")).unwrap_or_else(|e| panic!("{e}"));
+    });
+    assert!(get(server.port, "/en/procedures/install.html").1.contains("Version 3:"));
+
+    g = expect_one_rebuild(&rx, g, "delete and recreate", || {
+        std::fs::remove_file(&file).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&file, version(4)).unwrap_or_else(|e| panic!("{e}"));
+    });
+    assert!(get(server.port, "/en/procedures/install.html").1.contains("Version 4:"));
+
+    g = expect_one_rebuild(&rx, g, "ten saves in a burst", || {
+        for n in 5..15 {
+            std::fs::write(&file, version(n)).unwrap_or_else(|e| panic!("{e}"));
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    });
+    assert!(get(server.port, "/en/procedures/install.html").1.contains("Version 14:"), "the final content is served");
+
+    // New, renamed and deleted files are picked up.
+    let pages = site.path().join("content/pages");
+    g = expect_one_rebuild(&rx, g, "a new page", || {
+        std::fs::write(pages.join("faq.ja.md"), "+++\ntitle = \"よくある質問\"\n+++\n本文\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(pages.join("faq.en.md"), "+++\ntitle = \"FAQ\"\n+++\nBody\n").unwrap_or_else(|e| panic!("{e}"));
+    });
+    assert_eq!(get(server.port, "/en/faq.html").0, 200);
+    g = expect_one_rebuild(&rx, g, "a renamed page", || {
+        std::fs::rename(pages.join("faq.ja.md"), pages.join("questions.ja.md")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::rename(pages.join("faq.en.md"), pages.join("questions.en.md")).unwrap_or_else(|e| panic!("{e}"));
+    });
+    assert_eq!(get(server.port, "/en/faq.html").0, 404);
+    assert_eq!(get(server.port, "/ja/questions.html").0, 200);
+    expect_one_rebuild(&rx, g, "a deleted page", || {
+        std::fs::remove_file(pages.join("questions.ja.md")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::remove_file(pages.join("questions.en.md")).unwrap_or_else(|e| panic!("{e}"));
+    });
+    assert_eq!(get(server.port, "/ja/questions.html").0, 404);
+}
