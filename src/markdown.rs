@@ -263,8 +263,9 @@ fn code_block(code: &str, lang: &str) -> String {
     let highlighted = if lang.is_empty() { None } else { crate::highlight::highlight(code, lang) };
     let class = if lang.is_empty() { String::new() } else { format!(" class=\"language-{}\"", escape(lang)) };
     match highlighted {
-        Some(html) => format!("<pre class=\"code hl\"><code{class}>{html}</code></pre>\n"),
-        None => format!("<pre class=\"code\"><code{class}>{}</code></pre>\n", escape(code)),
+        // Long lines scroll sideways; `tabindex` lets keyboard users scroll them too.
+        Some(html) => format!("<pre class=\"code hl\" tabindex=\"0\"><code{class}>{html}</code></pre>\n"),
+        None => format!("<pre class=\"code\" tabindex=\"0\"><code{class}>{}</code></pre>\n", escape(code)),
     }
 }
 

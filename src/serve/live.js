@@ -29,7 +29,8 @@
     errors.forEach(function (e) {
       var pre = document.createElement("pre");
       pre.className = "vlsc-docs-error";
-      pre.style.cssText = "margin:10px 0 0;white-space:pre-wrap;";
+      pre.style.cssText = "margin:10px 0 0;padding:0;white-space:pre-wrap;background:transparent;color:inherit;" +
+        "border:0;font:inherit;overflow:visible;";
       pre.textContent = e.text;
       pre.setAttribute("data-file", e.file);
       overlay.appendChild(pre);

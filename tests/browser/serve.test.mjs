@@ -13,6 +13,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
 const BIN = resolve(process.env.VLSC_DOCS_BIN || 'target/debug/vlsc-docs');
@@ -22,6 +23,18 @@ const ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 const TIMEOUT = 15_000;
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+
+/** axe-core violations of the page as it is now (the error overlay included). */
+async function axeViolations(page) {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  return page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { preload: false, runOnly: { type: 'tag', values: tags } });
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, AXE_TAGS);
+}
 
 describe('serve: live reload in a real browser', { timeout: 120_000 }, () => {
   let site; let server; let port; let context; let userDataDir;
@@ -90,6 +103,8 @@ describe('serve: live reload in a real browser', { timeout: 120_000 }, () => {
       assert.match(text, /content\/procedures\/install\.toml:1:\d+/);
     }
     assert.ok((await en.content()).includes('Fetch it from'), 'the last good page stays');
+    // The overlay is part of the page an editor reads: it must pass the same accessibility rules.
+    assert.deepEqual(await axeViolations(en), [], 'axe on a page showing the error overlay');
 
     edit('content/procedures/install.toml', ' oops,', ',');
     for (const page of [en, ja]) {
