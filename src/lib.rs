@@ -58,7 +58,8 @@ pub fn load_and_validate_cached(
         Err(load::LoadError::Content(d)) => return Err(BuildError::Content(d)),
     };
     let theme_name = raw.book.value.book.theme.as_ref().map(|t| t.get_ref().clone());
-    let theme = theme::load_theme(root, theme_name.as_deref(), &mut diags);
+    let theme_at = raw.book.value.book.theme.as_ref().map(|t| raw.book.file.locate(t.span()));
+    let theme = theme::load_theme(root, theme_name.as_deref(), theme_at, &mut diags);
     let (site, model_diags) = model::resolve(raw, &theme::ThemeStrings::builtin());
     diags.extend(model_diags);
     let (Some(site), Some(theme)) = (site, theme) else {

@@ -97,7 +97,8 @@ pub enum Target {
     Page(PageId),
 }
 
-/// Anchors a reader can reach with a fragment, per kind of page; used to check links.
+/// The anchor of a procedure's step on a scenario page: `<procedure>--<step>` (ids never contain
+/// `--`, so this cannot collide with a step id or another procedure's steps).
 pub fn scenario_step_anchor(procedure: &ProcedureId, step: &Anchor) -> String {
     format!("{procedure}--{step}")
 }

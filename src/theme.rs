@@ -46,22 +46,30 @@ pub struct Theme {
 }
 
 /// Loads the built-in theme, then the site's `themes/<name>/` over it when `name` is given.
-pub fn load_theme(root: &Path, name: Option<&str>, diags: &mut Diagnostics) -> Option<Theme> {
+/// `at` is where book.toml names the theme, for the error when its folder is missing.
+pub fn load_theme(
+    root: &Path,
+    name: Option<&str>,
+    at: Option<crate::diag::Location>,
+    diags: &mut Diagnostics,
+) -> Option<Theme> {
     let mut sources: BTreeMap<String, (String, String)> = TEMPLATES
         .iter()
         .map(|(n, s)| (n.to_string(), (format!("(built-in theme)/templates/{n}"), s.to_string())))
         .collect();
     let mut assets: BTreeMap<String, Vec<u8>> = STATIC.iter().map(|(n, b)| (n.to_string(), b.to_vec())).collect();
+    // `theme = "default"` without a `themes/default/` folder in the site is the built-in theme.
+    let name = name.filter(|n| *n != "default" || root.join("themes/default").is_dir());
     if let Some(name) = name {
         let dir = Path::new("themes").join(name);
         if !root.join(&dir).is_dir() {
-            diags.push(
-                Diagnostic::error(
-                    "book.toml",
-                    format!("theme `{name}` not found: expected a folder {}", crate::diag::display_path(&dir)),
-                )
-                .key("book.theme"),
-            );
+            let mut d = Diagnostic::error(
+                "book.toml",
+                format!("theme `{name}` not found: expected a folder {}", crate::diag::display_path(&dir)),
+            )
+            .key("book.theme");
+            d.location = at;
+            diags.push(d);
             return None;
         }
         let templates = dir.join("templates");
@@ -245,6 +253,6 @@ mod tests {
     #[test]
     fn builtin_theme_compiles() {
         let mut d = Diagnostics::default();
-        assert!(load_theme(Path::new("."), None, &mut d).is_some(), "{d:?}");
+        assert!(load_theme(Path::new("."), None, None, &mut d).is_some(), "{d:?}");
     }
 }
