@@ -7,7 +7,7 @@
 # (apt: chromium, fonts-ipafont-gothic, poppler-utils, a Java runtime; npm ci; the pinned lychee),
 # then runs:
 #   1. cargo test --all-targets                       (Rust unit and integration tests)
-#   2. cargo build; builds the bundled guide and every fixture site tests/fixtures/sites/*/
+#   2. builds (with the binary cargo test built) the bundled guide and every fixture site tests/fixtures/sites/*/
 #      (those with a book.toml), each into its own temporary folder
 #   3. scripts/gates.sh on all of them                (Nu Html Checker, lychee offline)
 #   4. node --test tests/browser/                     (bundled guide: selector, languages, axe;
@@ -132,9 +132,11 @@ while read -r n; do rust_passed=$((rust_passed + n)); done \
 passed=$((passed + rust_passed))
 
 # ------------------------------------------------------------------------------------------------
-step "cargo build; build the bundled guide and the fixture sites"
-cargo build
+step "build the bundled guide and the fixture sites"
+# `cargo test` above built the binary for the integration tests; a separate `cargo build` would
+# compile every dependency again (dev-dependencies change feature unification).
 bin="${CARGO_TARGET_DIR:-target}/debug/vlsc-docs"
+[ -x "$bin" ] || cargo build
 [ -x "$bin" ] || die "$bin not found after cargo build"
 
 sites=("$tmp/site")
