@@ -8,22 +8,14 @@
 // every page is checked in dark mode too (colour contrast of the dark palette).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { extname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { htmlFiles, launch as launchBrowser, siteDir, watch } from './browser.mjs';
 
-if (!process.env.SITE_DIR) {
-  throw new Error('SITE_DIR is not set: run as `SITE_DIR=/path/to/built/site node --test tests/browser/`');
-}
-const SITE = resolve(process.env.SITE_DIR);
-if (!existsSync(join(SITE, 'index.html'))) {
-  throw new Error(`SITE_DIR=${SITE} has no index.html: build the site first (vlsc-docs build --output DIR)`);
-}
-
+const SITE = siteDir();
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const AXE_VERSION = require('axe-core/package.json').version;
@@ -33,50 +25,17 @@ const AXE_OPTIONS = {
   resultTypes: ['violations'],
 };
 
-function htmlFiles(dir) {
-  const out = [];
-  const walk = (d) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.html')) out.push(relative(dir, p).split(sep).join('/'));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 const PAGES = htmlFiles(SITE);
 const HOME_PAGES = PAGES.filter((rel) => /id="?vd-selector[\s">]/.test(readFileSync(join(SITE, rel), 'utf8')));
 
 // ---------------------------------------------------------------------------------------------
 // Browser and a loopback static server
 
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const TIMEOUT = 15_000;
 
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
-
-async function launch(viewport = DESKTOP) {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'vd-a11y-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ARGS,
-    viewport,
-  });
-  context.setDefaultTimeout(TIMEOUT);
-  context.setDefaultNavigationTimeout(TIMEOUT);
-  return {
-    context,
-    async close() {
-      try { await context.close(); } finally { rmSync(userDataDir, { recursive: true, force: true }); }
-    },
-  };
-}
+const launch = (viewport = DESKTOP) => launchBrowser({ timeout: TIMEOUT, viewport });
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
@@ -120,26 +79,6 @@ function serve() {
 
 // ---------------------------------------------------------------------------------------------
 
-function watch(page, errors) {
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') {
-      const loc = msg.location();
-      // Without <link rel=icon>, Chromium asks the server for /favicon.ico, once per browser, so
-      // the 404 shows up on whichever page is loaded first: say so rather than blame that page.
-      const favicon = loc?.url && /^https?:\/\/[^/]+\/favicon\.ico$/.test(loc.url)
-        ? ' [the pages declare no <link rel=icon>, so the browser requested /favicon.ico from the server root]'
-        : '';
-      errors.push(`console error on ${page.url()}: ${msg.text()}${loc && loc.url ? ` (${loc.url}:${loc.lineNumber})` : ''}${favicon}`);
-    }
-  });
-  page.on('pageerror', (err) => errors.push(`uncaught error on ${page.url()}: ${err.stack || err}`));
-  page.on('requestfailed', (req) => {
-    const failure = req.failure()?.errorText ?? '';
-    if (failure === 'net::ERR_ABORTED' && req.isNavigationRequest()) return;
-    errors.push(`request failed on ${page.url()}: ${req.url()} ${failure}`);
-  });
-  return page;
-}
 
 /** Runs axe on the loaded page; returns printable violations. */
 async function axe(page, label) {

@@ -15,13 +15,10 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { ARGS, CHROMIUM } from './browser.mjs';
 
 const BIN = resolve(process.env.VLSC_DOCS_BIN || 'target/debug/vlsc-docs');
 const FIXTURE = resolve('tests/fixtures/sites/basic');
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const TIMEOUT = 15_000;
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -55,7 +52,7 @@ describe('serve: live reload in a real browser', { timeout: 120_000 }, () => {
     });
     userDataDir = mkdtempSync(join(tmpdir(), 'vd-serve-browser-'));
     context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: '/usr/bin/chromium', headless: true, args: ARGS, viewport: { width: 390, height: 500 },
+      executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 390, height: 500 },
     });
   });
 

@@ -6,91 +6,31 @@
 // Chromium is never given --allow-file-access-from-files: that flag hides file:// defects.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { htmlFiles, launch as launchBrowser, siteDir, watch } from './browser.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // Site under test
 
-if (!process.env.SITE_DIR) {
-  throw new Error('SITE_DIR is not set: run as `SITE_DIR=/path/to/built/site node --test tests/browser/`');
-}
-const SITE = resolve(process.env.SITE_DIR);
-if (!existsSync(join(SITE, 'index.html'))) {
-  throw new Error(`SITE_DIR=${SITE} has no index.html: build the site first (vlsc-docs build --output DIR)`);
-}
+const SITE = siteDir();
 
 /** Language folders: top-level folders that have an index.html (ja, en, …). */
 const LANGS = readdirSync(SITE)
   .filter((d) => statSync(join(SITE, d)).isDirectory() && existsSync(join(SITE, d, 'index.html')))
   .sort();
 
-/** Every .html file below dir, as paths relative to dir with forward slashes, sorted. */
-function htmlFiles(dir) {
-  const out = [];
-  const walk = (d) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.html')) out.push(relative(dir, p).split(sep).join('/'));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
-
 const fileUrl = (rel) => pathToFileURL(join(SITE, rel)).href;
 
 // ---------------------------------------------------------------------------------------------
 // Browser
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const TIMEOUT = 10_000; // every single wait (navigation, click, poll) is bounded by this
 const TEST_TIMEOUT = 180_000;
+const launch = (options = {}) => launchBrowser({ timeout: TIMEOUT, ...options });
 
-async function launch(options = {}) {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'vd-browser-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1280, height: 900 },
-    ...options,
-  });
-  context.setDefaultTimeout(TIMEOUT);
-  context.setDefaultNavigationTimeout(TIMEOUT);
-  return {
-    context,
-    async close() {
-      try { await context.close(); } finally { rmSync(userDataDir, { recursive: true, force: true }); }
-    },
-  };
-}
 
-/** Records console errors, uncaught page errors and failed requests of a page into `errors`. */
-function watch(page, errors) {
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') {
-      const loc = msg.location();
-      errors.push(`console error on ${page.url()}: ${msg.text()}${loc && loc.url ? ` (${loc.url}:${loc.lineNumber})` : ''}`);
-    }
-  });
-  page.on('pageerror', (err) => errors.push(`uncaught error on ${page.url()}: ${err.stack || err}`));
-  page.on('requestfailed', (req) => {
-    const failure = req.failure()?.errorText ?? '';
-    // A navigation superseded by the next one is not a defect of the page.
-    if (failure === 'net::ERR_ABORTED' && req.isNavigationRequest()) return;
-    errors.push(`request failed on ${page.url()}: ${req.url()} ${failure}`);
-  });
-  return page;
-}
 
 function assertNoErrors(errors) {
   assert.deepEqual(errors, [], `console errors, page errors or failed requests:\n  ${errors.join('\n  ')}`);
