@@ -24,6 +24,9 @@ pub enum Command {
         /// Write the site here instead of `[build] output-dir`.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Replace the output folder even if it is not empty and vlsc-docs did not build it.
+        #[arg(long)]
+        force: bool,
     },
     /// Run every validation of `build` and write nothing.
     Check {

@@ -10,7 +10,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 /// A localized Markdown text: one value per language, in `book.toml`'s order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Text(Vec<String>);
 
 impl Text {
@@ -217,7 +217,7 @@ pub fn config(book: &Parsed<RawBook>, file: usize, texts: &mut Texts<'_>) -> Opt
         }
         None => PathBuf::from("public"),
     };
-    let reserved = ["content", "themes", "i18n"];
+    let reserved = ["content", "themes", "i18n", ".git", "book.toml"];
     if let Some(first) = output_dir.components().next()
         && reserved.iter().any(|r| first.as_os_str() == *r)
         && let Some(dir) = &book.value.build.output_dir

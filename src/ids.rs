@@ -48,7 +48,8 @@ macro_rules! id_type {
 }
 
 id_type!(
-    /// A procedure, from `content/procedures/<id>.toml`.
+    /// A procedure, from `content/procedures/<id>.toml`; `<id>` may hold section folders
+    /// (`accounts/create-work-account`).
     ProcedureId
 );
 id_type!(
@@ -60,6 +61,11 @@ id_type!(
     PageId
 );
 id_type!(
+    /// A section: a folder below `content/procedures/`, `content/scenarios/` or `content/pages/`,
+    /// segments joined by `/` (`accounts/admins`); empty for the kind's own folder.
+    SectionId
+);
+id_type!(
     /// A question of the selector, from `[questions.<id>]`.
     QuestionId
 );
@@ -67,6 +73,16 @@ id_type!(
     /// An anchor inside a page: a step id or a heading id.
     Anchor
 );
+
+/// The section holding the item `id` (everything before its last `/`).
+pub fn parent_section(id: &str) -> SectionId {
+    SectionId::new(id.rsplit_once('/').map_or("", |(dir, _)| dir))
+}
+
+/// The last segment of a `/`-separated id.
+pub fn last_segment(id: &str) -> &str {
+    id.rsplit_once('/').map_or(id, |(_, name)| name)
+}
 
 /// A language of the site: its code and its position in `book.toml`'s `languages`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]

@@ -19,6 +19,7 @@ pub mod theme;
 
 use diag::Diagnostics;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
 /// Why a build produced nothing.
@@ -27,6 +28,9 @@ pub enum BuildError {
     /// The folder is not a site (a usage error, exit code 2).
     #[error("{0}")]
     NotASite(String),
+    /// The output folder may not be replaced (a usage error, exit code 2); nothing was touched.
+    #[error(transparent)]
+    Refused(#[from] output::Refused),
     /// The content has errors; every one is in the list (exit code 1).
     #[error("{} content error(s)", .0.error_count())]
     Content(Diagnostics),
@@ -35,7 +39,8 @@ pub enum BuildError {
     Output(#[from] output::OutputError),
 }
 
-/// A site compiled in memory: everything `build` would write, and the warnings on the way.
+/// A site compiled in memory: every file `build` would write, and the warnings on the way.
+/// For tests and small sites; `build` and `check` stream instead.
 pub struct Compiled {
     pub site: model::Site,
     pub files: Vec<render::OutputFile>,
@@ -71,26 +76,77 @@ pub fn load_and_validate_cached(
     Ok((site, theme, diags))
 }
 
-/// Loads, validates and renders the site at `root` without writing anything.
-pub fn compile(root: &Path) -> Result<Compiled, BuildError> {
-    let (site, theme, diags) = load_and_validate(root)?;
-    let mut files = render::render_site(&site, &theme).map_err(|d| {
-        let mut all = diags.clone();
-        all.extend(d);
-        BuildError::Content(all)
-    })?;
-    if site.config.minify {
-        output::minify(&mut files);
+/// Renders every page of a validated site through `sink`, then its assets. The one render path
+/// of `build`, `check`, [`compile`] and `serve`.
+pub fn render_into<E: Send>(
+    site: &model::Site,
+    theme: &theme::Theme,
+    progress: Option<&AtomicUsize>,
+    sink: &(dyn Fn(render::OutputFile) -> Result<(), E> + Sync),
+) -> Result<(render::Rendered, usize), render::RenderError<E>> {
+    let pages = render::all_pages(site);
+    let rendered = render::render_pages(site, theme, &pages, progress, sink)?;
+    let assets = render::assets(site, theme, &pages, rendered.any_code);
+    let files = pages.len() + assets.len();
+    for file in assets {
+        sink(file).map_err(render::RenderError::Sink)?;
     }
-    Ok(Compiled { site, files, warnings: diags })
+    Ok((rendered, files))
+}
+
+fn template_errors(warnings: &Diagnostics, errors: Diagnostics) -> BuildError {
+    let mut all = warnings.clone();
+    all.extend(errors);
+    BuildError::Content(all)
+}
+
+/// Loads, validates and renders the site at `root` into memory, writing nothing.
+pub fn compile(root: &Path) -> Result<Compiled, BuildError> {
+    let (site, theme, warnings) = load_and_validate(root)?;
+    let files = std::sync::Mutex::new(Vec::new());
+    let sink = |f: render::OutputFile| -> Result<(), std::convert::Infallible> {
+        files.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(f);
+        Ok(())
+    };
+    match render_into(&site, &theme, None, &sink) {
+        Ok(_) => {}
+        Err(render::RenderError::Templates(d)) => return Err(template_errors(&warnings, d)),
+        Err(render::RenderError::Sink(never)) => match never {},
+    }
+    let mut files = files.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Compiled { site, files, warnings })
+}
+
+/// What `check` found: pages per language and the warnings.
+pub struct CheckReport {
+    pub pages: usize,
+    pub warnings: Diagnostics,
+}
+
+/// Runs every validation of `build`, rendering every page (templates can fail) and keeping none.
+pub fn check(root: &Path) -> Result<CheckReport, BuildError> {
+    let (site, theme, warnings) = load_and_validate(root)?;
+    let discard = |_: render::OutputFile| -> Result<(), std::convert::Infallible> { Ok(()) };
+    match render_into(&site, &theme, None, &discard) {
+        Ok((rendered, _)) => Ok(CheckReport { pages: rendered.pages_per_language.iter().sum::<usize>() + 1, warnings }),
+        Err(render::RenderError::Templates(d)) => Err(template_errors(&warnings, d)),
+        Err(render::RenderError::Sink(never)) => match never {},
+    }
 }
 
 /// Options of `vlsc-docs build`.
-#[derive(Debug, Clone)]
+#[derive(Clone, Default)]
 pub struct BuildOptions {
     pub root: PathBuf,
     /// Overrides `[build] output-dir`; relative paths are relative to the current folder.
     pub output: Option<PathBuf>,
+    /// Replace a non-empty output folder that vlsc-docs did not build.
+    pub force: bool,
+    /// Where the staging folder is registered for removal on Ctrl-C.
+    pub cleanup: output::InterruptCleanup,
+    /// Counts rendered pages, for a progress line.
+    pub progress: Option<std::sync::Arc<AtomicUsize>>,
 }
 
 /// What a successful build did, for the one-line summary.
@@ -100,33 +156,43 @@ pub struct BuildReport {
     pub output: PathBuf,
     pub elapsed: Duration,
     pub warnings: Diagnostics,
+    /// A problem after the new site was in place (the previous output could not be removed).
+    pub cleanup_warning: Option<String>,
 }
 
-/// Builds the site and writes it, replacing the previous output only on success.
+/// Builds the site and writes it: checks the output folder, renders, minifies and writes each
+/// page into a staging folder in one parallel pass, then swaps it in. Any failure leaves the
+/// previous output as it was.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    let compiled = compile(&opts.root)?;
-    let output = match &opts.output {
-        Some(o) => o.clone(),
-        None => opts.root.join(&compiled.site.config.output_dir),
+    let (site, theme, warnings) = load_and_validate(&opts.root)?;
+    let (output, origin) = match &opts.output {
+        Some(o) => (o.clone(), "given with --output"),
+        None => (opts.root.join(&site.config.output_dir), "[build] output-dir in book.toml"),
     };
-    output::write_site(&output, &compiled.files)?;
-    let pages_per_language = compiled
-        .site
-        .config
-        .languages
-        .iter()
-        .map(|l| {
-            let prefix = format!("{}/", l.code);
-            let n = compiled.files.iter().filter(|f| f.is_html && f.path.as_str().starts_with(&prefix)).count();
-            (l.code.clone(), n)
-        })
-        .collect();
-    Ok(BuildReport {
-        pages_per_language,
-        files: compiled.files.len(),
-        output,
-        elapsed: started.elapsed(),
-        warnings: compiled.warnings,
-    })
+    output::check_target(&opts.root, &output, opts.force, origin)?;
+    let writer = output::Writer::begin(&output, opts.cleanup.clone())?;
+    let mut dirs: Vec<ids::SitePath> =
+        render::all_pages(&site).iter().map(|(k, l)| render::page_path(k, l.as_ref())).collect();
+    dirs.push(ids::SitePath::new("assets/x"));
+    if let Err(e) = writer.make_dirs(&dirs) {
+        writer.abort();
+        return Err(e.into());
+    }
+    drop(dirs);
+    let sink = |f: render::OutputFile| writer.write(&f.path, &f.contents).map(|_| ());
+    let (rendered, files) = match render_into(&site, &theme, opts.progress.as_deref(), &sink) {
+        Ok(r) => r,
+        Err(e) => {
+            writer.abort();
+            return Err(match e {
+                render::RenderError::Templates(d) => template_errors(&warnings, d),
+                render::RenderError::Sink(e) => e.into(),
+            });
+        }
+    };
+    let cleanup_warning = writer.commit()?;
+    let pages_per_language =
+        site.config.languages.iter().map(|l| (l.code.clone(), rendered.pages_per_language[l.index])).collect();
+    Ok(BuildReport { pages_per_language, files, output, elapsed: started.elapsed(), warnings, cleanup_warning })
 }

@@ -47,6 +47,7 @@ pub struct RawBuild {
 pub struct RawProcedure {
     pub title: RawText,
     pub summary: Option<RawText>,
+    pub weight: Option<i64>,
     #[serde(default)]
     pub steps: Vec<Spanned<RawStep>>,
 }
@@ -75,6 +76,7 @@ pub struct RawSubstep {
 pub struct RawScenario {
     pub title: RawText,
     pub symptom: RawText,
+    pub weight: Option<i64>,
     #[serde(default)]
     pub sections: Vec<Spanned<RawSection>>,
 }
@@ -118,13 +120,54 @@ pub struct RawAnswer {
 pub struct RawFrontMatter {
     pub title: Spanned<String>,
     pub description: Option<Spanned<String>>,
+    pub weight: Option<i64>,
+}
+
+/// A section folder's `_section.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSectionFile {
+    pub title: RawText,
+    pub description: Option<RawText>,
+    pub weight: Option<i64>,
+}
+
+/// A section folder under `content/procedures/`, `content/scenarios/` or `content/pages/`.
+#[derive(Debug, Clone)]
+pub struct RawSectionDir {
+    pub kind: ContentKind,
+    /// The folder below its kind's folder, segments joined by `/`; empty for the kind's folder.
+    pub path: String,
+    /// Its `_section.toml` (optional only for the kind's own folder).
+    pub file: Option<Parsed<RawSectionFile>>,
 }
 
 /// UI strings of one language, `key = "text"`; keys are checked against the theme's by `model`,
 /// and every key is optional so that a site overrides only what it needs.
 pub type RawUiStrings = BTreeMap<Spanned<String>, Spanned<String>>;
 
-/// A parsed TOML file with the id taken from its name.
+/// The three kinds of content that live in section trees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ContentKind {
+    Procedures,
+    Scenarios,
+    Pages,
+}
+
+impl ContentKind {
+    pub const ALL: [ContentKind; 3] = [ContentKind::Procedures, ContentKind::Scenarios, ContentKind::Pages];
+
+    /// The folder under `content/`.
+    pub fn folder(self) -> &'static str {
+        match self {
+            ContentKind::Procedures => "procedures",
+            ContentKind::Scenarios => "scenarios",
+            ContentKind::Pages => "pages",
+        }
+    }
+}
+
+/// A parsed TOML file with the id taken from its path below its kind's folder.
 #[derive(Debug, Clone)]
 pub struct Parsed<T> {
     pub id: String,
@@ -152,6 +195,8 @@ pub struct RawSite {
     pub scenarios: Vec<Parsed<RawScenario>>,
     pub selector: Option<Parsed<RawSelector>>,
     pub pages: Vec<RawPageFile>,
+    /// Every section folder of the three kinds, parents before children.
+    pub sections: Vec<RawSectionDir>,
     /// `i18n/<lang>.toml` files of the site.
     pub i18n: Vec<Parsed<RawUiStrings>>,
     /// Page-like files with the wrong name, reported once the languages are known.
@@ -212,21 +257,32 @@ pub fn load_site_cached(root: &Path, cache: Option<&LoadCache>) -> Result<(RawSi
     if !book_path.is_file() {
         return Err(LoadError::NoBook(root.to_path_buf()));
     }
-    let book = read_toml::<RawBook>(root, Path::new("book.toml"), cache, &mut diags);
-    let procedures = read_toml_dir(root, "content/procedures", cache, &mut diags);
-    let scenarios = read_toml_dir(root, "content/scenarios", cache, &mut diags);
+    let book = read_toml::<RawBook>(root, Path::new("book.toml"), String::new(), cache, &mut diags);
+    let mut sections = Vec::new();
+    let procedures = read_toml_tree(root, ContentKind::Procedures, cache, &mut sections, &mut diags);
+    let scenarios = read_toml_tree(root, ContentKind::Scenarios, cache, &mut sections, &mut diags);
     let selector_rel = Path::new("content/selector.toml");
     let selector = if root.join(selector_rel).is_file() {
-        read_toml::<RawSelector>(root, selector_rel, cache, &mut diags)
+        read_toml::<RawSelector>(root, selector_rel, String::new(), cache, &mut diags)
     } else {
         None
     };
-    let (pages, stray_files) = read_pages(root, cache, &mut diags);
-    let i18n = read_toml_dir(root, "i18n", cache, &mut diags);
+    let (pages, stray_files) = read_pages(root, cache, &mut sections, &mut diags);
+    let i18n = read_i18n(root, cache, &mut diags);
 
     match book {
         Some(book) if !diags.has_errors() => Ok((
-            RawSite { root: root.to_path_buf(), book, procedures, scenarios, selector, pages, i18n, stray_files },
+            RawSite {
+                root: root.to_path_buf(),
+                book,
+                procedures,
+                scenarios,
+                selector,
+                pages,
+                sections,
+                i18n,
+                stray_files,
+            },
             diags,
         )),
         _ => Err(LoadError::Content(diags)),
@@ -271,6 +327,7 @@ pub fn read_source(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<S
 fn read_toml<T: DeserializeOwned + Clone + Send + Sync + 'static>(
     root: &Path,
     rel: &Path,
+    id: String,
     cache: Option<&LoadCache>,
     diags: &mut Diagnostics,
 ) -> Option<Parsed<T>> {
@@ -279,7 +336,6 @@ fn read_toml<T: DeserializeOwned + Clone + Send + Sync + 'static>(
     }
     let file = read_source(root, rel, diags)?;
     let value = parse_toml::<T>(&file, &file.text, 0, diags)?;
-    let id = rel.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let parsed = Parsed { id, file, value };
     if let Some(c) = cache {
         c.put(root, rel, parsed.clone());
@@ -301,38 +357,30 @@ fn parse_toml<T: DeserializeOwned>(file: &SourceFile, text: &str, offset: usize,
     }
 }
 
-/// The `*.toml` files of a folder, sorted by name, each parsed. A missing folder is empty.
-fn read_toml_dir<T: DeserializeOwned + Clone + Send + Sync + 'static>(
+/// The items of a kind's folder and its section folders, read recursively: each item's id is its
+/// path below the kind's folder without the extension (`accounts/create-work-account`).
+fn read_toml_tree<T: DeserializeOwned + Clone + Send + Sync + 'static>(
     root: &Path,
-    dir: &str,
+    kind: ContentKind,
     cache: Option<&LoadCache>,
+    sections: &mut Vec<RawSectionDir>,
     diags: &mut Diagnostics,
 ) -> Vec<Parsed<T>> {
     use rayon::prelude::*;
+    let tree = walk(root, kind, cache, sections, diags);
     // Files are read and parsed in parallel; results and diagnostics keep the sorted file order.
-    let results: Vec<(Option<Parsed<T>>, Diagnostics)> = list_files(root, dir, diags)
+    let results: Vec<(Option<Parsed<T>>, Diagnostics)> = tree
         .par_iter()
-        .map(|rel| {
+        .map(|(rel, sub)| {
             let mut d = Diagnostics::default();
-            let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if !name.ends_with(".toml") {
+            let Some(id) = sub.strip_suffix(".toml") else {
                 d.push(Diagnostic::warning(rel, "ignored: only .toml files are read in this folder"));
                 return (None, d);
+            };
+            if !check_item_id(rel, id, &mut d) {
+                return (None, d);
             }
-            let parsed = read_toml::<T>(root, rel, cache, &mut d).filter(|p| {
-                let ok = crate::ids::is_valid_id(&p.id);
-                if !ok {
-                    d.push(Diagnostic::error(
-                        rel,
-                        format!(
-                            "invalid id `{}` (from the file name): use lowercase letters, digits and single hyphens",
-                            p.id
-                        ),
-                    ));
-                }
-                ok
-            });
-            (parsed, d)
+            (read_toml::<T>(root, rel, id.to_string(), cache, &mut d), d)
         })
         .collect();
     let mut out = Vec::with_capacity(results.len());
@@ -343,34 +391,134 @@ fn read_toml_dir<T: DeserializeOwned + Clone + Send + Sync + 'static>(
     out
 }
 
-/// Relative paths of the regular files directly in `root/dir`, sorted, editor artifacts skipped.
-fn list_files(root: &Path, dir: &str, diags: &mut Diagnostics) -> Vec<PathBuf> {
-    let abs = root.join(dir);
-    if !abs.is_dir() {
-        return Vec::new();
+/// Checks every `/`-separated segment of an id taken from a file's path.
+fn check_item_id(rel: &Path, id: &str, diags: &mut Diagnostics) -> bool {
+    if crate::ids::last_segment(id) == "index" {
+        diags.push(Diagnostic::error(rel, "`index` cannot be an id: it is the file name of home and section pages"));
+        return false;
     }
+    let ok = id.split('/').all(crate::ids::is_valid_id);
+    if !ok {
+        diags.push(Diagnostic::error(
+            rel,
+            format!(
+                "invalid id `{id}` (from the file's path): use lowercase letters, digits and single hyphens in every file and folder name"
+            ),
+        ));
+    }
+    ok
+}
+
+/// The `i18n/*.toml` files, one per language code.
+fn read_i18n(root: &Path, cache: Option<&LoadCache>, diags: &mut Diagnostics) -> Vec<Parsed<RawUiStrings>> {
+    let dir = root.join("i18n");
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    let mut names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
     let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(&abs).min_depth(1).max_depth(1).sort_by_file_name() {
-        match entry {
-            Ok(e) if e.file_type().is_file() || (e.file_type().is_symlink() && e.path().is_file()) => {
-                let name = e.file_name().to_string_lossy();
-                if !is_editor_artifact(&name) {
-                    out.push(Path::new(dir).join(e.file_name()));
-                }
-            }
-            Ok(_) => {}
-            Err(e) => diags.push(Diagnostic::error(dir, format!("cannot list folder: {e}"))),
+    for name in names.iter().filter(|n| !is_editor_artifact(n)) {
+        let rel = Path::new("i18n").join(name);
+        match name.strip_suffix(".toml") {
+            Some(id) => out.extend(read_toml(root, &rel, id.to_string(), cache, diags)),
+            None => diags.push(Diagnostic::warning(&rel, "ignored: only .toml files are read in this folder")),
         }
     }
     out
 }
 
-fn read_pages(root: &Path, cache: Option<&LoadCache>, diags: &mut Diagnostics) -> (Vec<RawPageFile>, Vec<PathBuf>) {
+/// Walks `content/<kind>/` recursively, sorted by name, editor artifacts and hidden entries
+/// skipped. Returns each file as (path from the site root, path below the kind's folder) and
+/// records every section folder with its `_section.toml`, reporting folders that lack one and
+/// entries that are neither files nor folders.
+fn walk(
+    root: &Path,
+    kind: ContentKind,
+    cache: Option<&LoadCache>,
+    sections: &mut Vec<RawSectionDir>,
+    diags: &mut Diagnostics,
+) -> Vec<(PathBuf, String)> {
+    let base = Path::new("content").join(kind.folder());
+    let abs = root.join(&base);
+    if !abs.is_dir() {
+        return Vec::new();
+    }
+    let mut files = Vec::new();
+    let mut folders = vec![String::new()];
+    let mut walker = walkdir::WalkDir::new(&abs).min_depth(1).follow_links(true).sort_by_file_name().into_iter();
+    while let Some(entry) = walker.next() {
+        let e = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                let at = err.path().and_then(|p| p.strip_prefix(root).ok()).unwrap_or(&base).to_path_buf();
+                let message = if err.loop_ancestor().is_some() {
+                    "symbolic link loop: this folder links to one of its own parents".to_string()
+                } else {
+                    format!("cannot read: {err}")
+                };
+                diags.push(Diagnostic::error(at, message));
+                continue;
+            }
+        };
+        let name = e.file_name().to_string_lossy();
+        if is_editor_artifact(&name) {
+            if e.file_type().is_dir() {
+                walker.skip_current_dir();
+            }
+            continue;
+        }
+        let Ok(sub) = e.path().strip_prefix(&abs) else { continue };
+        let sub = sub.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        let rel = base.join(e.path().strip_prefix(&abs).unwrap_or(e.path()));
+        if e.file_type().is_dir() {
+            if !sub.split('/').all(crate::ids::is_valid_id) {
+                diags.push(Diagnostic::error(
+                    &rel,
+                    format!("invalid section folder name `{name}`: use lowercase letters, digits and single hyphens"),
+                ));
+                walker.skip_current_dir();
+                continue;
+            }
+            folders.push(sub);
+        } else if e.file_type().is_file() {
+            files.push((rel, sub));
+        } else {
+            diags.push(Diagnostic::error(&rel, "not a regular file (a pipe, socket or device?): remove it"));
+        }
+    }
+    // Each folder's `_section.toml` is taken out of the item files.
+    let (section_files, items): (Vec<_>, Vec<_>) =
+        files.into_iter().partition(|(_, sub)| sub == "_section.toml" || sub.ends_with("/_section.toml"));
+    for folder in folders {
+        let file_sub = if folder.is_empty() { "_section.toml".to_string() } else { format!("{folder}/_section.toml") };
+        let file = match section_files.iter().find(|(_, s)| *s == file_sub) {
+            Some((rel, _)) => read_toml::<RawSectionFile>(root, rel, folder.clone(), cache, diags),
+            None if folder.is_empty() => None,
+            None => {
+                diags.push(Diagnostic::error(
+                    base.join(&folder),
+                    format!(
+                        "section folder `{folder}` has no _section.toml: create {} with at least `title = {{ … }}`",
+                        base.join(&folder).join("_section.toml").display()
+                    ),
+                ));
+                None
+            }
+        };
+        sections.push(RawSectionDir { kind, path: folder, file });
+    }
+    items
+}
+
+fn read_pages(
+    root: &Path,
+    cache: Option<&LoadCache>,
+    sections: &mut Vec<RawSectionDir>,
+    diags: &mut Diagnostics,
+) -> (Vec<RawPageFile>, Vec<PathBuf>) {
     let mut pages = Vec::new();
     let mut stray = Vec::new();
-    for rel in list_files(root, "content/pages", diags) {
-        let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let Some(stem) = name.strip_suffix(".md") else {
+    for (rel, sub) in walk(root, ContentKind::Pages, cache, sections, diags) {
+        let Some(stem) = sub.strip_suffix(".md") else {
             stray.push(rel);
             continue;
         };
@@ -378,6 +526,13 @@ fn read_pages(root: &Path, cache: Option<&LoadCache>, diags: &mut Diagnostics) -
             stray.push(rel);
             continue;
         };
+        if lang.contains('/') {
+            stray.push(rel);
+            continue;
+        }
+        if !check_item_id(&rel, id, diags) {
+            continue;
+        }
         if let Some(hit) = cache.and_then(|c| c.get::<RawPageFile>(root, &rel)) {
             pages.push(hit);
             continue;

@@ -2,7 +2,11 @@
 //! (0 success, 1 content or output errors, 2 usage errors).
 
 use clap::Parser;
+use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 use vlsc_docs::cli::{Cli, Command};
 use vlsc_docs::diag::Diagnostics;
 use vlsc_docs::{BuildError, BuildOptions};
@@ -20,26 +24,13 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Build { root, output } => match vlsc_docs::build(&BuildOptions { root, output }) {
+        Command::Build { root, output, force } => {
+            build(BuildOptions { root, output, force, ..BuildOptions::default() })
+        }
+        Command::Check { root } => match vlsc_docs::check(&root) {
             Ok(report) => {
                 print_diagnostics(&report.warnings);
-                let pages =
-                    report.pages_per_language.iter().map(|(l, n)| format!("{n} {l}")).collect::<Vec<_>>().join(" + ");
-                println!(
-                    "built {pages} pages ({} files) in {:.0} ms → {}",
-                    report.files,
-                    report.elapsed.as_secs_f64() * 1000.0,
-                    report.output.display()
-                );
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(e, "build"),
-        },
-        Command::Check { root } => match vlsc_docs::compile(&root) {
-            Ok(compiled) => {
-                print_diagnostics(&compiled.warnings);
-                let pages = compiled.files.iter().filter(|f| f.is_html).count();
-                println!("ok: {pages} pages, no errors");
+                println!("ok: {} pages, no errors", report.pages);
                 ExitCode::SUCCESS
             }
             Err(e) => fail(e, "check"),
@@ -56,6 +47,63 @@ fn main() -> ExitCode {
     }
 }
 
+fn build(mut opts: BuildOptions) -> ExitCode {
+    // Ctrl-C or SIGTERM while writing: remove the half-written staging folder, then stop.
+    let cleanup = opts.cleanup.clone();
+    let _ = ctrlc::set_handler(move || {
+        cleanup.run();
+        eprintln!("\ninterrupted: nothing was written; the previous output was left as it was");
+        std::process::exit(130);
+    });
+    let progress = std::io::stderr().is_terminal().then(|| Arc::new(AtomicUsize::new(0)));
+    opts.progress = progress.clone();
+    let done = Arc::new(AtomicBool::new(false));
+    let reporter = progress.map(|count| {
+        let done = done.clone();
+        std::thread::spawn(move || progress_line(&count, &done))
+    });
+    let result = vlsc_docs::build(&opts);
+    done.store(true, Ordering::Relaxed);
+    if let Some(r) = reporter {
+        r.thread().unpark();
+        let _ = r.join();
+    }
+    match result {
+        Ok(report) => {
+            print_diagnostics(&report.warnings);
+            if let Some(w) = &report.cleanup_warning {
+                eprintln!("warning: {w}\n");
+            }
+            let pages =
+                report.pages_per_language.iter().map(|(l, n)| format!("{n} {l}")).collect::<Vec<_>>().join(" + ");
+            println!(
+                "built {pages} pages ({} files) in {:.0} ms → {}",
+                report.files,
+                report.elapsed.as_secs_f64() * 1000.0,
+                report.output.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e, "build"),
+    }
+}
+
+/// After half a second, shows how many pages are written, on one line of the terminal.
+fn progress_line(count: &AtomicUsize, done: &AtomicBool) {
+    let started = Instant::now();
+    let mut shown = false;
+    while !done.load(Ordering::Relaxed) {
+        std::thread::park_timeout(Duration::from_millis(100));
+        if started.elapsed() > Duration::from_millis(500) {
+            eprint!("\r\x1b[2Krendering… {} pages", count.load(Ordering::Relaxed));
+            shown = true;
+        }
+    }
+    if shown {
+        eprint!("\r\x1b[2K");
+    }
+}
+
 fn print_diagnostics(diags: &Diagnostics) {
     for d in diags.sorted() {
         eprintln!("{d}\n");
@@ -66,6 +114,10 @@ fn fail(e: BuildError, command: &str) -> ExitCode {
     match e {
         BuildError::NotASite(msg) => {
             eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        BuildError::Refused(e) => {
+            eprintln!("error: {e}; nothing was written");
             ExitCode::from(2)
         }
         BuildError::Content(diags) => {

@@ -11,6 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 
 mod links;
+pub mod sections;
+
+pub use sections::{Item, Section, Sections};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Site {
@@ -21,6 +24,21 @@ pub struct Site {
     pub scenarios: BTreeMap<ScenarioId, Scenario>,
     pub pages: BTreeMap<PageId, Page>,
     pub selector: Option<Selector>,
+    /// The section trees of procedures, scenarios and pages.
+    pub sections: Sections,
+    /// Each item's place in its section's list.
+    pub positions: BTreeMap<Item, usize>,
+}
+
+impl Site {
+    /// The section holding `item`.
+    pub fn section_of(&self, item: &Item) -> Option<&Section> {
+        self.sections.get(&(item.kind(), crate::ids::parent_section(item.id())))
+    }
+
+    pub fn section(&self, kind: crate::load::ContentKind, id: &crate::ids::SectionId) -> Option<&Section> {
+        self.sections.get(&(kind, id.clone()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +49,7 @@ pub struct Procedure {
     pub steps: Vec<Step>,
     /// The scenarios that render this procedure, in id order.
     pub used_in: Vec<ScenarioId>,
+    pub weight: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,11 +65,13 @@ pub struct Scenario {
     pub id: ScenarioId,
     pub title: Text,
     pub symptom: Text,
-    pub sections: Vec<Section>,
+    pub parts: Vec<Part>,
+    pub weight: i64,
 }
 
+/// One `[[sections]]` entry of a scenario: text, or a procedure rendered in place.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Section {
+pub enum Part {
     Text(Text),
     Procedure { id: ProcedureId, when: Option<Text> },
 }
@@ -62,6 +83,7 @@ pub struct Page {
     pub titles: Vec<String>,
     pub descriptions: Vec<Option<String>>,
     pub body: Text,
+    pub weight: i64,
 }
 
 impl Page {
@@ -135,6 +157,9 @@ pub fn resolve(raw: RawSite, theme_ui: &crate::theme::ThemeStrings) -> (Option<S
         pages: raw.pages.iter().map(|p| p.id.clone()).collect(),
     };
     let selector = raw.selector.as_ref().and_then(|s| selector(s, &ids, &mut texts));
+    let sections = sections::build(&raw.sections, &mut texts, &procedures, &scenarios, &pages);
+    let positions =
+        sections.values().flat_map(|s| s.items.iter().enumerate().map(|(i, item)| (item.clone(), i))).collect();
 
     links::check(&mut texts, &procedures, &scenarios, &pages, &ids);
     for stray in &raw.stray_files {
@@ -181,7 +206,7 @@ pub fn resolve(raw: RawSite, theme_ui: &crate::theme::ThemeStrings) -> (Option<S
 
     let site = match (config, ui) {
         (Some(config), Some(ui)) if !texts.diags.has_errors() => {
-            Some(Site { config, ui, procedures, scenarios, pages, selector })
+            Some(Site { config, ui, procedures, scenarios, pages, selector, sections, positions })
         }
         _ => None,
     };
@@ -247,7 +272,14 @@ fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Op
         }
     }
     let (title, summary) = (title?, summary?);
-    ok.then(|| Procedure { id: ProcedureId::new(&p.id), title, summary, steps, used_in: Vec::new() })
+    ok.then(|| Procedure {
+        id: ProcedureId::new(&p.id),
+        title,
+        summary,
+        steps,
+        used_in: Vec::new(),
+        weight: p.value.weight.unwrap_or(0),
+    })
 }
 
 #[expect(clippy::too_many_arguments, reason = "the shared fields of steps and substeps, taken apart once")]
@@ -306,7 +338,7 @@ fn scenario(
     let file = texts.add_file(s.file.clone());
     let title = texts.text(file, "title", &s.value.title);
     let symptom = texts.text(file, "symptom", &s.value.symptom);
-    let mut sections = Vec::new();
+    let mut parts = Vec::new();
     let mut ok = true;
     let mut included: BTreeSet<String> = BTreeSet::new();
     for (i, raw) in s.value.sections.iter().enumerate() {
@@ -324,7 +356,7 @@ fn scenario(
                     ok = false;
                 }
                 match texts.text(file, &format!("{key}.text"), text) {
-                    Some(t) => sections.push(Section::Text(t)),
+                    Some(t) => parts.push(Part::Text(t)),
                     None => ok = false,
                 }
             }
@@ -345,7 +377,7 @@ fn scenario(
                     ok = false;
                 }
                 match texts.optional(file, &format!("{key}.when"), r.when.as_ref()) {
-                    Some(when) => sections.push(Section::Procedure { id: ProcedureId::new(id), when }),
+                    Some(when) => parts.push(Part::Procedure { id: ProcedureId::new(id), when }),
                     None => ok = false,
                 }
             }
@@ -361,7 +393,7 @@ fn scenario(
         }
     }
     let (title, symptom) = (title?, symptom?);
-    ok.then(|| Scenario { id: ScenarioId::new(&s.id), title, symptom, sections })
+    ok.then(|| Scenario { id: ScenarioId::new(&s.id), title, symptom, parts, weight: s.value.weight.unwrap_or(0) })
 }
 
 fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
@@ -372,12 +404,7 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
     let mut out = BTreeMap::new();
     for (id, files) in by_id {
         let mut ok = true;
-        if !is_valid_id(id) || id == "index" {
-            let why = if id == "index" {
-                "`index` is the home page's file name"
-            } else {
-                "use lowercase letters, digits and single hyphens"
-            };
+        if let Some(why) = reserved_page_id(id) {
             for f in &files {
                 texts.diags.push(Diagnostic::error(&f.file.path, format!("invalid page id `{id}`: {why}")));
             }
@@ -386,6 +413,7 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
         let mut titles = vec![String::new(); texts.languages.len()];
         let mut descriptions = vec![None; texts.languages.len()];
         let mut bodies = vec![None; texts.languages.len()];
+        let mut weight: Option<(i64, &std::path::Path)> = None;
         for f in &files {
             let Some(lang) = texts.languages.iter().find(|l| l.code == f.lang).cloned() else {
                 let known = crate::config::codes(texts.languages);
@@ -397,6 +425,22 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
                 continue;
             };
             let file = texts.add_file(f.file.clone());
+            if let Some(w) = f.front.weight {
+                match weight {
+                    Some((first, at)) if first != w => {
+                        let d = Diagnostic::error(
+                            &f.file.path,
+                            format!(
+                                "weight {w} differs from the weight {first} in {}: give every language the same weight, or set it in one file only",
+                                at.display()
+                            ),
+                        );
+                        texts.diags.push(d);
+                        ok = false;
+                    }
+                    _ => weight = Some((w, &f.file.path)),
+                }
+            }
             titles[lang.index] = f.front.title.get_ref().clone();
             descriptions[lang.index] = f.front.description.as_ref().map(|d| d.get_ref().clone());
             let body = f.file.text[f.body_offset..].to_string();
@@ -416,7 +460,8 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
         }
         if ok {
             let body = Text::from_values(bodies.into_iter().map(Option::unwrap_or_default).collect());
-            out.insert(PageId::new(id), Page { id: PageId::new(id), titles, descriptions, body });
+            let weight = weight.map_or(0, |(w, _)| w);
+            out.insert(PageId::new(id), Page { id: PageId::new(id), titles, descriptions, body, weight });
         }
     }
     out
@@ -537,6 +582,15 @@ fn selector(s: &Parsed<crate::load::RawSelector>, ids: &KnownIds, texts: &mut Te
     }
     let questions = order.iter().filter_map(|id| questions.remove(id)).collect();
     Some(Selector { start: QuestionId::new(start), questions })
+}
+
+/// Why a page id cannot be used (its output file would collide with the site's own files).
+fn reserved_page_id(id: &str) -> Option<&'static str> {
+    if ["procedures", "scenarios", "pages"].contains(&id.split('/').next().unwrap_or("")) {
+        Some("`procedures`, `scenarios` and `pages` are the folders of the site's own lists")
+    } else {
+        None
+    }
 }
 
 /// ` (did you mean `x`?)` for the closest known id, when one is close.

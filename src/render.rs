@@ -1,19 +1,21 @@
-//! Rendering: the validated site and the theme's templates become pages in memory.
+//! Rendering: the validated site and the theme's templates become pages, streamed to a sink.
 //!
 //! Pure: no file system access. Every page gets a typed view built for its language; all URLs are
-//! relative to the page, so the output works from any folder, any host and file://.
+//! relative to the page, so the output works from any folder, any host and file://. `build` and
+//! `serve` both render through [`render_pages`]: `build`'s sink writes each page as soon as it is
+//! rendered (memory grows with one page per thread, not with the site), `serve`'s keeps them.
 
-use crate::config::Text;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ids::{Lang, SitePath};
-use crate::markdown::{self, RefKind, RenderOptions};
-use crate::model::{Section, Site, Step, Target, scenario_step_anchor};
-use crate::theme::{Theme, UiStrings};
+use crate::ids::{Lang, PageId, ProcedureId, ScenarioId, SectionId, SitePath};
+use crate::load::ContentKind;
+use crate::model::{Item, Site};
+use crate::theme::Theme;
 use rayon::prelude::*;
-use serde::Serialize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
+mod nav;
+mod page;
 mod views;
-use views::*;
 
 /// What a page that shows highlighted code links to; pages without code do not load the stylesheet.
 const HIGHLIGHT_LINK: &str = "highlight.css\"";
@@ -23,7 +25,7 @@ const HIGHLIGHT_LINK: &str = "highlight.css\"";
 pub struct OutputFile {
     pub path: SitePath,
     pub contents: Vec<u8>,
-    /// Whether this is an HTML page (minified by `output`).
+    /// Whether this is an HTML page.
     pub is_html: bool,
     /// Whether this page links the highlighting stylesheet (which is then written).
     pub uses_highlight: bool,
@@ -34,9 +36,21 @@ pub struct OutputFile {
 pub enum PageKind {
     Root,
     Home,
-    Scenario(crate::ids::ScenarioId),
-    Procedure(crate::ids::ProcedureId),
-    Page(crate::ids::PageId),
+    /// A section's index page (the empty id is the kind's own list).
+    Section(ContentKind, SectionId),
+    Scenario(ScenarioId),
+    Procedure(ProcedureId),
+    Page(PageId),
+}
+
+impl PageKind {
+    pub fn of_item(item: &Item) -> PageKind {
+        match item {
+            Item::Procedure(id) => PageKind::Procedure(id.clone()),
+            Item::Scenario(id) => PageKind::Scenario(id.clone()),
+            Item::Page(id) => PageKind::Page(id.clone()),
+        }
+    }
 }
 
 /// The output path of a page in a language (`None` for the language-neutral root).
@@ -45,6 +59,12 @@ pub fn page_path(kind: &PageKind, lang: Option<&Lang>) -> SitePath {
     SitePath::new(match kind {
         PageKind::Root => "index.html".to_string(),
         PageKind::Home => format!("{code}/index.html"),
+        PageKind::Section(k, id) => match (k, id.as_str()) {
+            (ContentKind::Pages, "") => format!("{code}/pages/index.html"),
+            (ContentKind::Pages, id) => format!("{code}/{id}/index.html"),
+            (k, "") => format!("{code}/{}/index.html", k.folder()),
+            (k, id) => format!("{code}/{}/{id}/index.html", k.folder()),
+        },
         PageKind::Scenario(id) => format!("{code}/scenarios/{id}.html"),
         PageKind::Procedure(id) => format!("{code}/procedures/{id}.html"),
         PageKind::Page(id) => format!("{code}/{id}.html"),
@@ -54,6 +74,7 @@ pub fn page_path(kind: &PageKind, lang: Option<&Lang>) -> SitePath {
 /// Every page of the site, each with its language (the root has none).
 pub fn all_pages(site: &Site) -> Vec<(PageKind, Option<Lang>)> {
     let mut kinds = vec![PageKind::Home];
+    kinds.extend(site.sections.keys().map(|(k, id)| PageKind::Section(*k, id.clone())));
     kinds.extend(site.scenarios.keys().cloned().map(PageKind::Scenario));
     kinds.extend(site.procedures.keys().cloned().map(PageKind::Procedure));
     kinds.extend(site.pages.keys().cloned().map(PageKind::Page));
@@ -64,27 +85,64 @@ pub fn all_pages(site: &Site) -> Vec<(PageKind, Option<Lang>)> {
     out
 }
 
-/// Renders every page and asset of the site, in parallel. Errors come from templates only: the
-/// content was validated before.
-pub fn render_site(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics> {
-    let pages = all_pages(site);
-    let results: Vec<Result<OutputFile, Box<Diagnostic>>> =
-        pages.par_iter().map(|(kind, lang)| render_page(site, theme, kind, lang.as_ref())).collect();
+/// What a render pass saw: pages per language, and whether any page shows highlighted code.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub pages_per_language: Vec<usize>,
+    pub any_code: bool,
+}
+
+/// Why a render pass stopped: template errors (all of them), or the sink's first failure.
+pub enum RenderError<E> {
+    Templates(Diagnostics),
+    Sink(E),
+}
+
+/// Renders `pages` in parallel, minifying each when the site asks for it, and hands every page to
+/// `sink` as soon as it is done. `progress` counts the pages handed over.
+pub fn render_pages<E: Send>(
+    site: &Site,
+    theme: &Theme,
+    pages: &[(PageKind, Option<Lang>)],
+    progress: Option<&AtomicUsize>,
+    sink: &(dyn Fn(OutputFile) -> Result<(), E> + Sync),
+) -> Result<Rendered, RenderError<E>> {
+    enum Failed<E> {
+        Template(Box<Diagnostic>),
+        Sink(E),
+    }
+    /// A page done: its language's index (none for the entry page), and whether it shows code.
+    type Done = (Option<usize>, bool);
+    let results: Vec<Result<Done, Failed<E>>> = pages
+        .par_iter()
+        .map(|(kind, lang)| {
+            let file = render_page(site, theme, kind, lang.as_ref()).map_err(Failed::Template)?;
+            let code = file.uses_highlight;
+            sink(file).map_err(Failed::Sink)?;
+            if let Some(p) = progress {
+                p.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok((lang.as_ref().map(|l| l.index), code))
+        })
+        .collect();
+    let mut rendered = Rendered { pages_per_language: vec![0; site.config.languages.len()], any_code: false };
     let mut diags = Diagnostics::default();
-    let mut files = Vec::with_capacity(results.len() + theme.assets.len() + 2);
     for r in results {
         match r {
-            Ok(f) => files.push(f),
-            Err(d) => diags.push(*d),
+            Ok((lang, code)) => {
+                if let Some(i) = lang {
+                    rendered.pages_per_language[i] += 1;
+                }
+                rendered.any_code |= code;
+            }
+            Err(Failed::Template(d)) => diags.push(*d),
+            Err(Failed::Sink(e)) => return Err(RenderError::Sink(e)),
         }
     }
     if diags.has_errors() {
-        return Err(diags);
+        return Err(RenderError::Templates(diags));
     }
-    let any_code = files.iter().any(|f| f.uses_highlight);
-    files.extend(assets(site, theme, &pages, any_code));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    Ok(rendered)
 }
 
 /// The theme's static files, the highlighting stylesheet when code is present, and the sitemap.
@@ -119,6 +177,7 @@ pub fn assets(site: &Site, theme: &Theme, pages: &[(PageKind, Option<Lang>)], an
 }
 
 fn sitemap(base: &str, site: &Site, pages: &[(PageKind, Option<Lang>)]) -> String {
+    let base = crate::markdown::escape(base);
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
     );
@@ -141,7 +200,7 @@ fn sitemap(base: &str, site: &Site, pages: &[(PageKind, Option<Lang>)]) -> Strin
     xml
 }
 
-/// Renders one page to HTML (not yet minified).
+/// Renders one page to HTML, minified when the site asks for it.
 pub fn render_page(
     site: &Site,
     theme: &Theme,
@@ -149,19 +208,7 @@ pub fn render_page(
     lang: Option<&Lang>,
 ) -> Result<OutputFile, Box<Diagnostic>> {
     let path = page_path(kind, lang);
-    let (template, context) = match lang {
-        None => ("root.html", tera::Context::from_serialize(root_view(site, &path))),
-        Some(lang) => {
-            let r = Renderer { site, lang, ui: &site.ui[lang.index], here: &path };
-            match kind {
-                PageKind::Home => ("home.html", tera::Context::from_serialize(r.home())),
-                PageKind::Scenario(id) => ("scenario.html", tera::Context::from_serialize(r.scenario(id))),
-                PageKind::Procedure(id) => ("procedure.html", tera::Context::from_serialize(r.procedure(id))),
-                PageKind::Page(id) => ("page.html", tera::Context::from_serialize(r.page(id))),
-                PageKind::Root => ("root.html", tera::Context::from_serialize(root_view(site, &path))),
-            }
-        }
-    };
+    let (template, context) = page::context(site, kind, lang, &path);
     let to_diag = |e: &dyn std::error::Error| {
         Box::new(Diagnostic::error(
             format!("themes/templates/{template}"),
@@ -171,300 +218,18 @@ pub fn render_page(
     let context = context.map_err(|e| to_diag(&e))?;
     let html = theme.tera.render(template, &context).map_err(|e| to_diag(&e))?;
     let uses_highlight = html.contains(HIGHLIGHT_LINK);
-    Ok(OutputFile { path, contents: html.into_bytes(), is_html: true, uses_highlight })
+    let contents = if site.config.minify { minify(html.as_bytes()) } else { html.into_bytes() };
+    Ok(OutputFile { path, contents, is_html: true, uses_highlight })
 }
 
-/// Builds the views of one page in one language.
-struct Renderer<'a> {
-    site: &'a Site,
-    lang: &'a Lang,
-    ui: &'a UiStrings,
-    here: &'a SitePath,
-}
-
-impl<'a> Renderer<'a> {
-    fn url(&self, kind: &PageKind) -> String {
-        self.here.relative_to(&page_path(kind, Some(self.lang)))
-    }
-
-    fn md_opts<R>(&self, f: impl FnOnce(&RenderOptions<'_>) -> R) -> R {
-        let resolve = |kind: RefKind, id: &str, fragment: Option<&str>| {
-            let target = match kind {
-                RefKind::Procedure => PageKind::Procedure(crate::ids::ProcedureId::new(id)),
-                RefKind::Scenario => PageKind::Scenario(crate::ids::ScenarioId::new(id)),
-                RefKind::Page => PageKind::Page(crate::ids::PageId::new(id)),
-            };
-            let url = self.url(&target);
-            match fragment {
-                Some(f) => format!("{url}#{f}"),
-                None => url,
-            }
-        };
-        f(&RenderOptions { allow_html: self.site.config.allow_html, resolve: &resolve })
-    }
-
-    fn html(&self, text: &Text) -> String {
-        self.md_opts(|o| markdown::to_html(text.get(self.lang), o, 2))
-    }
-
-    fn inline(&self, text: &Text) -> String {
-        self.md_opts(|o| markdown::to_inline_html(text.get(self.lang), o))
-    }
-
-    fn plain(&self, text: &Text) -> String {
-        markdown::to_plain(text.get(self.lang))
-    }
-
-    fn frame(&self, kind: PageKind, title: String) -> Frame<'a> {
-        let site = self.site;
-        let root_prefix =
-            self.here.relative_to(&SitePath::new("index.html")).trim_end_matches("index.html").to_string();
-        let alternates = site
-            .config
-            .languages
-            .iter()
-            .map(|l| {
-                let target = page_path(&kind, Some(l));
-                Alternate {
-                    code: l.code.clone(),
-                    name: site.ui[l.index].get("language-name").cloned().unwrap_or_else(|| l.code.clone()),
-                    url: self.here.relative_to(&target),
-                    absolute: site.config.base_url.as_ref().map(|b| format!("{b}{}", target.as_str())),
-                    current: l == self.lang,
-                }
-            })
-            .collect();
-        let nav_item = |k: PageKind, title: String| NavItem { current: k == kind, url: self.url(&k), title };
-        Frame {
-            lang: self.lang.code.clone(),
-            ui: self.ui,
-            site_title: self.plain(&site.config.title),
-            site_title_html: self.inline(&site.config.title),
-            title,
-            root: root_prefix.clone(),
-            assets: format!("{root_prefix}assets/"),
-            home_url: self.url(&PageKind::Home),
-            canonical: site.config.base_url.as_ref().map(|b| format!("{b}{}", self.here.as_str())),
-            alternates,
-            scenarios: site
-                .scenarios
-                .values()
-                .map(|s| nav_item(PageKind::Scenario(s.id.clone()), self.plain(&s.title)))
-                .collect(),
-            pages: site
-                .pages
-                .values()
-                .map(|p| nav_item(PageKind::Page(p.id.clone()), p.title(self.lang).to_string()))
-                .collect(),
-            has_code: false,
-        }
-    }
-
-    /// Whether rendered HTML holds highlighted code, so that the page links the highlighting CSS.
-    fn has_code<'h>(parts: impl IntoIterator<Item = &'h str>) -> bool {
-        parts.into_iter().any(|h| h.contains("class=\"code hl\""))
-    }
-
-    fn steps_have_code(steps: &[StepView]) -> bool {
-        steps.iter().any(|s| {
-            Self::has_code([s.text_html.as_str(), s.note_html.as_deref().unwrap_or("")])
-                || Self::steps_have_code(&s.substeps)
-        })
-    }
-
-    fn steps(&self, steps: &[Step], anchor: &dyn Fn(&Step) -> String) -> Vec<StepView> {
-        steps
-            .iter()
-            .map(|s| StepView {
-                anchor: anchor(s),
-                text_html: self.html(&s.text),
-                note_html: s.note.as_ref().map(|n| self.html(n)),
-                substeps: self.steps(&s.substeps, anchor),
-            })
-            .collect()
-    }
-
-    fn home(&self) -> HomeView<'a> {
-        let site = self.site;
-        let frame = self.frame(PageKind::Home, self.plain(&site.config.title));
-        let selector = site.selector.as_ref().map(|sel| SelectorView {
-            start: format!("q-{}", sel.start),
-            questions: sel
-                .questions
-                .iter()
-                .map(|q| QuestionView {
-                    anchor: format!("q-{}", q.id),
-                    text_html: self.inline(&q.text),
-                    answers: q
-                        .answers
-                        .iter()
-                        .map(|a| {
-                            let (url, kind) = match &a.target {
-                                Target::Question(next) => (format!("#q-{next}"), "question"),
-                                Target::Scenario(s) => (self.url(&PageKind::Scenario(s.clone())), "scenario"),
-                                Target::Page(p) => (self.url(&PageKind::Page(p.clone())), "page"),
-                            };
-                            AnswerView { text_html: self.inline(&a.text), url, kind }
-                        })
-                        .collect(),
-                })
-                .collect(),
-        });
-        let scenarios = site
-            .scenarios
-            .values()
-            .map(|s| ScenarioCard {
-                title_html: self.inline(&s.title),
-                symptom_html: self.html(&s.symptom),
-                url: self.url(&PageKind::Scenario(s.id.clone())),
-            })
-            .collect();
-        let mut frame = frame;
-        frame.has_code = site.config.description.as_ref().is_some_and(|d| Self::has_code([self.html(d).as_str()]));
-        HomeView {
-            frame,
-            description_html: site.config.description.as_ref().map(|d| self.html(d)),
-            selector,
-            scenario_cards: scenarios,
-            procedure_list: site
-                .procedures
-                .values()
-                .map(|p| NavItem {
-                    url: self.url(&PageKind::Procedure(p.id.clone())),
-                    title: self.plain(&p.title),
-                    current: false,
-                })
-                .collect(),
-        }
-    }
-
-    fn scenario(&self, id: &crate::ids::ScenarioId) -> ScenarioView<'a> {
-        let Some(sc) = self.site.scenarios.get(id) else {
-            return ScenarioView::missing(self.frame(PageKind::Scenario(id.clone()), id.to_string()));
-        };
-        let frame = self.frame(PageKind::Scenario(id.clone()), self.plain(&sc.title));
-        let sections: Vec<SectionView> = sc
-            .sections
-            .iter()
-            .filter_map(|section| match section {
-                Section::Text(t) => Some(SectionView::Text { html: self.html(t) }),
-                Section::Procedure { id: pid, when } => {
-                    let p = self.site.procedures.get(pid)?;
-                    Some(SectionView::Procedure {
-                        anchor: pid.to_string(),
-                        title_html: self.inline(&p.title),
-                        url: self.url(&PageKind::Procedure(pid.clone())),
-                        when_html: when.as_ref().map(|w| self.html(w)),
-                        summary_html: p.summary.as_ref().map(|s| self.html(s)),
-                        steps: self.steps(&p.steps, &|s: &Step| scenario_step_anchor(pid, &s.anchor)),
-                    })
-                }
-            })
-            .collect();
-        let mut frame = frame;
-        frame.has_code = sections.iter().any(|s: &SectionView| match s {
-            SectionView::Text { html } => Self::has_code([html.as_str()]),
-            SectionView::Procedure { steps, summary_html, when_html, .. } => {
-                Self::steps_have_code(steps)
-                    || Self::has_code([summary_html.as_deref().unwrap_or(""), when_html.as_deref().unwrap_or("")])
-            }
-        });
-        ScenarioView {
-            frame,
-            title_html: self.inline(&sc.title),
-            symptom_html: self.html(&sc.symptom),
-            selector_url: format!("{}#vd-selector", self.url(&PageKind::Home)),
-            sections,
-        }
-    }
-
-    fn procedure(&self, id: &crate::ids::ProcedureId) -> ProcedureView<'a> {
-        let Some(p) = self.site.procedures.get(id) else {
-            return ProcedureView::missing(self.frame(PageKind::Procedure(id.clone()), id.to_string()));
-        };
-        let mut frame = self.frame(PageKind::Procedure(id.clone()), self.plain(&p.title));
-        let summary_html = p.summary.as_ref().map(|s| self.html(s));
-        let steps = self.steps(&p.steps, &|s: &Step| s.anchor.to_string());
-        frame.has_code = Self::steps_have_code(&steps) || Self::has_code([summary_html.as_deref().unwrap_or("")]);
-        ProcedureView {
-            frame,
-            title_html: self.inline(&p.title),
-            summary_html,
-            steps,
-            used_in: p
-                .used_in
-                .iter()
-                .filter_map(|s| self.site.scenarios.get(s))
-                .map(|s| NavItem {
-                    url: self.url(&PageKind::Scenario(s.id.clone())),
-                    title: self.plain(&s.title),
-                    current: false,
-                })
-                .collect(),
-        }
-    }
-
-    fn page(&self, id: &crate::ids::PageId) -> PageView<'a> {
-        let Some(p) = self.site.pages.get(id) else {
-            return PageView {
-                frame: self.frame(PageKind::Page(id.clone()), id.to_string()),
-                body_html: String::new(),
-            };
-        };
-        let mut frame = self.frame(PageKind::Page(id.clone()), p.title(self.lang).to_string());
-        let body_html = self.html(&p.body);
-        frame.has_code = Self::has_code([body_html.as_str()]);
-        PageView { frame, body_html }
-    }
-}
-
-fn root_view<'a>(site: &'a Site, here: &SitePath) -> RootView<'a> {
-    let languages = site
-        .config
-        .languages
-        .iter()
-        .map(|lang| {
-            let r = Renderer { site, lang, ui: &site.ui[lang.index], here };
-            RootLanguage {
-                code: lang.code.clone(),
-                ui: &site.ui[lang.index],
-                title: r.plain(&site.config.title),
-                description_html: site.config.description.as_ref().map(|d| r.html(d)),
-                home_url: r.url(&PageKind::Home),
-                scenarios: site
-                    .scenarios
-                    .values()
-                    .map(|s| NavItem {
-                        url: r.url(&PageKind::Scenario(s.id.clone())),
-                        title: r.plain(&s.title),
-                        current: false,
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-    RootView {
-        lang: site.config.languages.first().map(|l| l.code.clone()).unwrap_or_default(),
-        assets: "assets/".to_string(),
-        canonical: site.config.base_url.clone(),
-        languages,
-    }
-}
-
-#[derive(Serialize)]
-struct RootView<'a> {
-    lang: String,
-    assets: String,
-    canonical: Option<String>,
-    languages: Vec<RootLanguage<'a>>,
-}
-
-#[derive(Serialize)]
-struct RootLanguage<'a> {
-    code: String,
-    ui: &'a UiStrings,
-    title: String,
-    description_html: Option<String>,
-    home_url: String,
-    scenarios: Vec<NavItem>,
+/// Minifies one HTML page (inline CSS and scripts too).
+fn minify(html: &[u8]) -> Vec<u8> {
+    let cfg = minify_html::Cfg {
+        keep_closing_tags: true,
+        keep_html_and_head_opening_tags: true,
+        minify_css: true,
+        minify_js: true,
+        ..minify_html::Cfg::new()
+    };
+    minify_html::minify(html, &cfg)
 }

@@ -19,6 +19,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("procedure.html", include_str!("../themes/default/templates/procedure.html")),
     ("page.html", include_str!("../themes/default/templates/page.html")),
     ("root.html", include_str!("../themes/default/templates/root.html")),
+    ("section.html", include_str!("../themes/default/templates/section.html")),
 ];
 
 /// The default theme's static files, embedded from `themes/default/static/`, copied to `assets/`.

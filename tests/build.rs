@@ -8,7 +8,7 @@ use common::{build_ok, pages, read_tree, sel, text};
 use scraper::Html;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use vlsc_docs::model::Section;
+use vlsc_docs::model::Part;
 
 /// Every built site the checks below run on: the bundled guide and each fixture site.
 fn built_sites() -> Vec<(String, tempfile::TempDir, std::path::PathBuf)> {
@@ -40,8 +40,8 @@ fn scenario_pages_render_each_procedure_from_its_one_definition() {
         for lang in &compiled.site.config.languages {
             for sc in compiled.site.scenarios.values() {
                 let page = &html[&format!("{}/scenarios/{}.html", lang.code, sc.id)];
-                for section in &sc.sections {
-                    let Section::Procedure { id, .. } = section else { continue };
+                for part in &sc.parts {
+                    let Part::Procedure { id, .. } = part else { continue };
                     let proc = &compiled.site.procedures[id];
                     let canonical = &html[&format!("{}/procedures/{id}.html", lang.code)];
                     // The procedure's title links to its canonical page.

@@ -1,7 +1,7 @@
 //! Checks every link of every Markdown text: internal references must name an existing procedure,
 //! scenario or page, and their `#fragment` an existing step or heading.
 
-use super::{Page, Procedure, Scenario, Section, Step, scenario_step_anchor, suggest};
+use super::{Page, Part, Procedure, Scenario, Step, scenario_step_anchor, suggest};
 use crate::config::Texts;
 use crate::ids::{PageId, ProcedureId, ScenarioId};
 use crate::markdown::{LinkDest, RefKind, classify, heading_ids, links};
@@ -33,9 +33,9 @@ pub(super) fn check(
             .iter()
             .map(|(id, s)| {
                 let mut set: BTreeSet<String> = BTreeSet::from(["symptom".to_string()]);
-                for section in &s.sections {
-                    match section {
-                        Section::Procedure { id: pid, .. } => {
+                for part in &s.parts {
+                    match part {
+                        Part::Procedure { id: pid, .. } => {
                             set.insert(pid.to_string());
                             if let Some(p) = procedures.get(pid) {
                                 set.extend(
@@ -44,7 +44,7 @@ pub(super) fn check(
                                 );
                             }
                         }
-                        Section::Text(t) => {
+                        Part::Text(t) => {
                             for lang in texts.languages {
                                 set.extend(heading_ids(t.get(lang)).into_iter().map(|(h, _)| h));
                             }

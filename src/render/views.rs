@@ -4,7 +4,8 @@
 use crate::theme::UiStrings;
 use serde::Serialize;
 
-/// What every page of a language shares: language, UI strings, navigation, alternates.
+/// What every page of a language shares: language, UI strings, navigation, alternates. Its size
+/// is bounded: it never lists the whole site.
 #[derive(Serialize)]
 pub struct Frame<'a> {
     pub lang: String,
@@ -19,8 +20,12 @@ pub struct Frame<'a> {
     pub home_url: String,
     pub canonical: Option<String>,
     pub alternates: Vec<Alternate>,
-    pub scenarios: Vec<NavItem>,
-    pub pages: Vec<NavItem>,
+    /// From home down to the parent of this page (empty on home).
+    pub breadcrumb: Vec<NavItem>,
+    /// The section this page belongs to, for item pages.
+    pub section_nav: Option<SectionNav>,
+    /// The top level of each kind listed in the footer (scenarios, pages).
+    pub footer: Vec<NavGroup>,
     pub has_code: bool,
 }
 
@@ -33,11 +38,36 @@ pub struct Alternate {
     pub current: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct NavItem {
     pub title: String,
     pub url: String,
     pub current: bool,
+    /// Whether this entry is a section (its index page) rather than an item.
+    pub section: bool,
+}
+
+/// A bounded list of a section's entries: its sub-sections, then its items.
+#[derive(Serialize)]
+pub struct NavGroup {
+    pub heading: String,
+    /// The section's index page.
+    pub url: String,
+    pub entries: Vec<NavItem>,
+    /// How many entries the section has in all; more than `entries` when the list was cut.
+    pub total: usize,
+    /// Entries left out before and after the window.
+    pub hidden_before: bool,
+    pub hidden_after: bool,
+}
+
+/// The section an item belongs to: a window of its items around the current one, and the
+/// previous and next items.
+#[derive(Serialize)]
+pub struct SectionNav {
+    pub group: NavGroup,
+    pub prev: Option<NavItem>,
+    pub next: Option<NavItem>,
 }
 
 #[derive(Serialize)]
@@ -54,9 +84,12 @@ pub struct HomeView<'a> {
     pub frame: Frame<'a>,
     pub description_html: Option<String>,
     pub selector: Option<SelectorView>,
-    pub scenario_cards: Vec<ScenarioCard>,
-    /// Every procedure, for support staff who know which one they need.
-    pub procedure_list: Vec<NavItem>,
+    /// The top level of scenarios, with symptoms (bounded; `scenarios_more` links the rest).
+    pub scenario_cards: Vec<Card>,
+    pub scenarios_more: Option<NavItem>,
+    pub pages_group: NavGroup,
+    /// For support staff who know which procedure they need.
+    pub procedures_group: NavGroup,
 }
 
 #[derive(Serialize)]
@@ -80,11 +113,14 @@ pub struct AnswerView {
     pub kind: &'static str,
 }
 
+/// An entry of a list with its summary: a scenario with its symptom, a procedure with its
+/// summary, a page with its description, a section with its description.
 #[derive(Serialize)]
-pub struct ScenarioCard {
+pub struct Card {
     pub title_html: String,
-    pub symptom_html: String,
+    pub summary_html: Option<String>,
     pub url: String,
+    pub section: bool,
 }
 
 #[derive(Serialize)]
@@ -94,24 +130,12 @@ pub struct ScenarioView<'a> {
     pub title_html: String,
     pub symptom_html: String,
     pub selector_url: String,
-    pub sections: Vec<SectionView>,
-}
-
-impl<'a> ScenarioView<'a> {
-    pub fn missing(frame: Frame<'a>) -> ScenarioView<'a> {
-        ScenarioView {
-            frame,
-            title_html: String::new(),
-            symptom_html: String::new(),
-            selector_url: String::new(),
-            sections: Vec::new(),
-        }
-    }
+    pub sections: Vec<PartView>,
 }
 
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
-pub enum SectionView {
+pub enum PartView {
     Text {
         html: String,
     },
@@ -135,15 +159,20 @@ pub struct ProcedureView<'a> {
     pub used_in: Vec<NavItem>,
 }
 
-impl<'a> ProcedureView<'a> {
-    pub fn missing(frame: Frame<'a>) -> ProcedureView<'a> {
-        ProcedureView { frame, title_html: String::new(), summary_html: None, steps: Vec::new(), used_in: Vec::new() }
-    }
-}
-
 #[derive(Serialize)]
 pub struct PageView<'a> {
     #[serde(flatten)]
     pub frame: Frame<'a>,
     pub body_html: String,
+}
+
+/// A section's index page: its sub-sections and items, each with its summary.
+#[derive(Serialize)]
+pub struct SectionView<'a> {
+    #[serde(flatten)]
+    pub frame: Frame<'a>,
+    pub title_html: String,
+    pub description_html: Option<String>,
+    pub subsections: Vec<Card>,
+    pub items: Vec<Card>,
 }

@@ -1,17 +1,20 @@
-//! Incremental rebuilds for `serve`: reload and validate the whole site (cheap), then re-render only
-//! the pages whose inputs changed, reusing the other pages of the previous build. The result is
-//! byte-identical to a full build; `tests/serve.rs` checks it after a series of edits.
+//! Incremental rebuilds for `serve`: reload and validate the whole site (cheap: unchanged files
+//! come from the load cache), then re-render only the pages whose inputs changed, reusing the
+//! other pages of the previous build. Rendering goes through the same [`crate::render_into`]
+//! path as `build`, so the result is byte-identical to a full build; `tests/serve.rs` checks it
+//! after a series of edits.
 
 use crate::config::Text;
-use crate::ids::{Lang, PageId, ProcedureId, ScenarioId, SitePath};
+use crate::ids::{Lang, PageId, ProcedureId, ScenarioId, SectionId, SitePath, parent_section};
+use crate::load::ContentKind;
 use crate::markdown::{LinkDest, RefKind, classify, links};
-use crate::model::{Section, Site};
-use crate::render::{OutputFile, PageKind, all_pages, page_path, render_page};
+use crate::model::{Item, Part, Section, Site};
+use crate::render::{OutputFile, PageKind, RenderError, all_pages, page_path};
 use crate::{BuildError, diag::Diagnostics};
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// A complete build held in memory: what `serve` answers requests from.
 pub struct Snapshot {
@@ -19,6 +22,7 @@ pub struct Snapshot {
     pub theme_fingerprint: u64,
     /// Shared with later snapshots: a rebuild reuses unchanged pages without copying them.
     pub files: BTreeMap<SitePath, Arc<OutputFile>>,
+    sections: BTreeMap<(ContentKind, SectionId), SectionDigest>,
 }
 
 /// The outcome of one rebuild.
@@ -30,62 +34,66 @@ pub struct Rebuilt {
     pub warnings: Diagnostics,
 }
 
+/// What other pages show of a section, hashed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SectionDigest {
+    /// Its title (breadcrumbs).
+    title: u64,
+    /// Its entries' ids, order and titles (section navigation, footer).
+    nav: u64,
+    /// Its entries with their summaries and descriptions (its index page, home).
+    cards: u64,
+}
+
 /// A piece of content a page can depend on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Entity {
     Procedure(ProcedureId),
-    /// A procedure's title alone (listed on the home page).
-    ProcedureTitle(ProcedureId),
     Scenario(ScenarioId),
-    /// A scenario's title and symptom (its card on the home and entry pages).
-    ScenarioCard(ScenarioId),
+    /// A scenario's title (listed on the procedures that use it).
+    ScenarioTitle(ScenarioId),
     Page(PageId),
     Selector,
+    SectionTitle(ContentKind, SectionId),
+    SectionNav(ContentKind, SectionId),
+    SectionCards(ContentKind, SectionId),
 }
 
-/// Rebuilds the site at `root`, reusing what it can of `previous`.
-pub fn rebuild(root: &Path, previous: Option<&Snapshot>) -> Result<Rebuilt, BuildError> {
-    rebuild_cached(root, previous, None)
-}
-
-/// [`rebuild`], also reusing the parsed source files of `cache` that did not change.
+/// Rebuilds the site at `root`, reusing what it can of `previous` and the parsed files of `cache`.
 pub fn rebuild_cached(
     root: &Path,
     previous: Option<&Snapshot>,
     cache: Option<&crate::load::LoadCache>,
 ) -> Result<Rebuilt, BuildError> {
     let (site, theme, warnings) = crate::load_and_validate_cached(root, cache)?;
+    let sections = digests(&site);
     let pages = all_pages(&site);
-    let dirty: Vec<&(PageKind, Option<Lang>)> = match previous {
-        Some(prev) if prev.theme_fingerprint == theme.fingerprint && !needs_full_render(&prev.site, &site) => {
-            let changed = changed_entities(&prev.site, &site);
-            pages.iter().filter(|(kind, _)| depends_on(&site, kind, &changed)).collect()
+    let dirty: Vec<(PageKind, Option<Lang>)> = match previous {
+        Some(prev)
+            if prev.theme_fingerprint == theme.fingerprint
+                && prev.site.config == site.config
+                && prev.site.ui == site.ui =>
+        {
+            let changed = changed_entities(prev, &site, &sections);
+            pages.iter().filter(|(kind, _)| depends_on(&site, kind, &changed)).cloned().collect()
         }
-        _ => pages.iter().collect(),
+        _ => pages.clone(),
     };
-    let rendered: Vec<Result<OutputFile, Box<crate::diag::Diagnostic>>> = dirty
-        .par_iter()
-        .map(|(kind, lang)| {
-            let mut f = render_page(&site, &theme, kind, lang.as_ref())?;
-            if site.config.minify {
-                crate::output::minify_one(&mut f);
-            }
-            Ok(f)
-        })
-        .collect();
-    let mut diags = warnings.clone();
-    let mut files: BTreeMap<SitePath, Arc<OutputFile>> = BTreeMap::new();
-    for r in rendered {
-        match r {
-            Ok(f) => {
-                files.insert(f.path.clone(), Arc::new(f));
-            }
-            Err(d) => diags.push(*d),
+    let rendered = Mutex::new(BTreeMap::new());
+    let sink = |f: OutputFile| -> Result<(), std::convert::Infallible> {
+        rendered.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(f.path.clone(), Arc::new(f));
+        Ok(())
+    };
+    match crate::render::render_pages(&site, &theme, &dirty, None, &sink) {
+        Ok(_) => {}
+        Err(RenderError::Templates(d)) => {
+            let mut all = warnings;
+            all.extend(d);
+            return Err(BuildError::Content(all));
         }
+        Err(RenderError::Sink(never)) => match never {},
     }
-    if diags.has_errors() {
-        return Err(BuildError::Content(diags));
-    }
+    let mut files = rendered.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     let rendered_count = files.len();
     if let Some(prev) = previous {
         for (kind, lang) in &pages {
@@ -102,34 +110,53 @@ pub fn rebuild_cached(
         files.insert(asset.path.clone(), Arc::new(asset));
     }
     Ok(Rebuilt {
-        snapshot: Snapshot { site, theme_fingerprint: theme.fingerprint, files },
+        snapshot: Snapshot { site, theme_fingerprint: theme.fingerprint, files, sections },
         rendered: rendered_count,
         total_pages: pages.len(),
         warnings,
     })
 }
 
-/// Changes that show on every page: configuration, UI strings, the set of ids, the title of a
-/// scenario or page (every page's navigation lists them).
-fn needs_full_render(old: &Site, new: &Site) -> bool {
-    old.config != new.config
-        || old.ui != new.ui
-        || !old.procedures.keys().eq(new.procedures.keys())
-        || !old.scenarios.keys().eq(new.scenarios.keys())
-        || !old.pages.keys().eq(new.pages.keys())
-        || !old.scenarios.values().map(|s| &s.title).eq(new.scenarios.values().map(|s| &s.title))
-        || !old.pages.values().map(|p| &p.titles).eq(new.pages.values().map(|p| &p.titles))
+fn hash_of(v: impl Hash) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    v.hash(&mut h);
+    h.finish()
 }
 
-fn changed_entities(old: &Site, new: &Site) -> BTreeSet<Entity> {
+/// What an item shows in lists: its title, and its summary.
+fn item_title_and_summary(site: &Site, item: &Item) -> (u64, u64) {
+    match item {
+        Item::Procedure(id) => site.procedures.get(id).map_or((0, 0), |p| (hash_of(&p.title), hash_of(&p.summary))),
+        Item::Scenario(id) => site.scenarios.get(id).map_or((0, 0), |s| (hash_of(&s.title), hash_of(&s.symptom))),
+        Item::Page(id) => site.pages.get(id).map_or((0, 0), |p| (hash_of(&p.titles), hash_of(&p.descriptions))),
+    }
+}
+
+fn digests(site: &Site) -> BTreeMap<(ContentKind, SectionId), SectionDigest> {
+    let child = |s: &Section, c: &SectionId| site.section(s.kind, c);
+    site.sections
+        .iter()
+        .map(|(key, s)| {
+            let children: Vec<_> = s.children.iter().filter_map(|c| child(s, c)).map(|c| (&c.id, &c.title)).collect();
+            let items: Vec<_> = s.items.iter().map(|i| (i, item_title_and_summary(site, i))).collect();
+            let nav = hash_of((&children, items.iter().map(|(i, (t, _))| (i, t)).collect::<Vec<_>>()));
+            let descriptions: Vec<_> = s.children.iter().filter_map(|c| child(s, c)).map(|c| &c.description).collect();
+            let cards = hash_of((nav, &s.description, descriptions, &items));
+            (key.clone(), SectionDigest { title: hash_of(&s.title), nav, cards })
+        })
+        .collect()
+}
+
+fn changed_entities(
+    prev: &Snapshot,
+    new: &Site,
+    sections: &BTreeMap<(ContentKind, SectionId), SectionDigest>,
+) -> BTreeSet<Entity> {
+    let old = &prev.site;
     let mut changed = BTreeSet::new();
     for (id, p) in &new.procedures {
-        let before = old.procedures.get(id);
-        if before != Some(p) {
+        if old.procedures.get(id) != Some(p) {
             changed.insert(Entity::Procedure(id.clone()));
-        }
-        if before.map(|b| &b.title) != Some(&p.title) {
-            changed.insert(Entity::ProcedureTitle(id.clone()));
         }
     }
     for (id, s) in &new.scenarios {
@@ -137,8 +164,8 @@ fn changed_entities(old: &Site, new: &Site) -> BTreeSet<Entity> {
         if before != Some(s) {
             changed.insert(Entity::Scenario(id.clone()));
         }
-        if before.map(|b| (&b.title, &b.symptom)) != Some((&s.title, &s.symptom)) {
-            changed.insert(Entity::ScenarioCard(id.clone()));
+        if before.map(|b| &b.title) != Some(&s.title) {
+            changed.insert(Entity::ScenarioTitle(id.clone()));
         }
     }
     for (id, p) in &new.pages {
@@ -149,20 +176,62 @@ fn changed_entities(old: &Site, new: &Site) -> BTreeSet<Entity> {
     if old.selector != new.selector {
         changed.insert(Entity::Selector);
     }
+    for (key, d) in sections {
+        let before = prev.sections.get(key);
+        let (kind, id) = key.clone();
+        if before.map(|b| b.title) != Some(d.title) {
+            changed.insert(Entity::SectionTitle(kind, id.clone()));
+        }
+        if before.map(|b| b.nav) != Some(d.nav) {
+            changed.insert(Entity::SectionNav(kind, id.clone()));
+        }
+        if before.map(|b| b.cards) != Some(d.cards) {
+            changed.insert(Entity::SectionCards(kind, id));
+        }
+    }
     changed
+}
+
+/// The section `id` and its ancestors, up to the kind's own list.
+fn with_ancestors(id: &SectionId) -> Vec<SectionId> {
+    let mut out = vec![id.clone()];
+    let mut at = id.clone();
+    while !at.as_str().is_empty() {
+        at = parent_section(at.as_str());
+        out.push(at.clone());
+    }
+    out
 }
 
 /// Whether the page `kind` must be rendered again after `changed`.
 fn depends_on(site: &Site, kind: &PageKind, changed: &BTreeSet<Entity>) -> bool {
     let langs = &site.config.languages;
-    let mut deps: Vec<Entity> = Vec::new();
+    let root = SectionId::new("");
+    // Every page but the entry page has the footer: the top level of scenarios and pages.
+    let mut deps: Vec<Entity> = vec![
+        Entity::SectionNav(ContentKind::Scenarios, root.clone()),
+        Entity::SectionNav(ContentKind::Pages, root.clone()),
+    ];
+    let item = match kind {
+        PageKind::Procedure(id) => Some(Item::Procedure(id.clone())),
+        PageKind::Scenario(id) => Some(Item::Scenario(id.clone())),
+        PageKind::Page(id) => Some(Item::Page(id.clone())),
+        _ => None,
+    };
+    if let Some(item) = &item {
+        let section = parent_section(item.id());
+        deps.push(Entity::SectionNav(item.kind(), section.clone()));
+        deps.extend(with_ancestors(&section).into_iter().map(|s| Entity::SectionTitle(item.kind(), s)));
+    }
     match kind {
-        // Both list every scenario with its title and symptom; home also holds the selector and
-        // lists every procedure by title.
-        PageKind::Root | PageKind::Home => {
-            deps.extend(site.scenarios.keys().cloned().map(Entity::ScenarioCard));
-            if *kind == PageKind::Home {
-                deps.extend(site.procedures.keys().cloned().map(Entity::ProcedureTitle));
+        PageKind::Root => {
+            deps.push(Entity::SectionTitle(ContentKind::Scenarios, root.clone()));
+        }
+        PageKind::Home => {
+            deps.push(Entity::SectionCards(ContentKind::Scenarios, root.clone()));
+            deps.push(Entity::SectionNav(ContentKind::Procedures, root.clone()));
+            for k in ContentKind::ALL {
+                deps.push(Entity::SectionTitle(k, root.clone()));
             }
             deps.push(Entity::Selector);
             if let Some(sel) = &site.selector {
@@ -174,14 +243,18 @@ fn depends_on(site: &Site, kind: &PageKind, changed: &BTreeSet<Entity>) -> bool 
                 }
             }
         }
+        PageKind::Section(k, id) => {
+            deps.push(Entity::SectionCards(*k, id.clone()));
+            deps.extend(with_ancestors(id).into_iter().map(|s| Entity::SectionTitle(*k, s)));
+        }
         PageKind::Scenario(id) => {
             deps.push(Entity::Scenario(id.clone()));
             if let Some(sc) = site.scenarios.get(id) {
                 deps.extend(text_refs(&sc.symptom, langs));
-                for section in &sc.sections {
-                    match section {
-                        Section::Text(t) => deps.extend(text_refs(t, langs)),
-                        Section::Procedure { id, when } => {
+                for part in &sc.parts {
+                    match part {
+                        Part::Text(t) => deps.extend(text_refs(t, langs)),
+                        Part::Procedure { id, when } => {
                             deps.push(Entity::Procedure(id.clone()));
                             if let Some(w) = when {
                                 deps.extend(text_refs(w, langs));
@@ -194,6 +267,7 @@ fn depends_on(site: &Site, kind: &PageKind, changed: &BTreeSet<Entity>) -> bool 
         PageKind::Procedure(id) => {
             deps.push(Entity::Procedure(id.clone()));
             if let Some(p) = site.procedures.get(id) {
+                deps.extend(p.used_in.iter().cloned().map(Entity::ScenarioTitle));
                 deps.extend(p.summary.iter().flat_map(|s| text_refs(s, langs)));
                 let mut stack: Vec<&crate::model::Step> = p.steps.iter().collect();
                 while let Some(step) = stack.pop() {

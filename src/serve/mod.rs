@@ -9,7 +9,7 @@ mod http;
 pub mod incremental;
 mod watch;
 
-pub use incremental::{Rebuilt, Snapshot, rebuild, rebuild_cached};
+pub use incremental::{Rebuilt, Snapshot, rebuild_cached};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use serde::Serialize;
