@@ -263,9 +263,9 @@ fn stays_up_under_load_and_disconnecting_clients() {
     // Clients that go away mid-stream.
     for _ in 0..20 {
         let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("{e}"));
-        let _ = write!(s, "GET /__vlsc-docs/events HTTP/1.1\r\nHost: x\r\n\r\n");
+        let _ = write!(s, "GET /__vlsc-docs/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         let mut s2 = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("{e}"));
-        let _ = write!(s2, "GET /en/index.html HTTP/1.1\r\nHost: x\r\n\r\n");
+        let _ = write!(s2, "GET /en/index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         let mut one = [0u8; 1];
         let _ = s2.read(&mut one);
     }
@@ -500,4 +500,46 @@ fn editors_save_patterns_serve_the_saved_file() {
         },
     );
     assert_eq!(get(server.port, "/ja/questions.html").0, 404);
+}
+
+#[test]
+fn only_requests_naming_this_machine_are_answered() {
+    let site = common::site("basic");
+    let server = serve(site.path());
+    let port = server.port;
+    let targets = ["/en/index.html", "/", "/ja", "/__vlsc-docs/events", "/__vlsc-docs/live.js", "/nothing"];
+    for host in ["localhost", "localhost:{port}", "LOCALHOST:{port}", "127.0.0.1", "127.0.0.1:{port}", "[::1]:{port}"] {
+        let host = host.replace("{port}", &port.to_string());
+        let (status, _, body) = request_to("127.0.0.1", port, Some(&host), "GET", "/en/procedures/install.html");
+        assert_eq!(status, 200, "{host}");
+        assert!(body.contains("Download it from"), "{host}");
+    }
+    // A page on another site whose name was made to resolve to 127.0.0.1 (DNS rebinding) sends
+    // its own name: no page, no event, no script.
+    for host in ["evil.example", "evil.example:{port}", "localhost.evil.example:{port}", "127.0.0.1.nip.io:{port}"] {
+        let host = host.replace("{port}", &port.to_string());
+        for target in targets {
+            for method in ["GET", "HEAD"] {
+                let (status, _, body) = request_to("127.0.0.1", port, Some(&host), method, target);
+                assert_eq!(status, 421, "{method} {target} as {host}");
+                assert!(!body.contains("<html") && !body.contains("generation"), "{target} as {host}: {body}");
+            }
+        }
+    }
+    for target in targets {
+        assert_eq!(request_to("127.0.0.1", port, None, "GET", target).0, 421, "{target} without a Host");
+    }
+}
+
+#[test]
+fn the_bind_address_is_a_name_of_this_machine_too() {
+    let site = common::site("basic");
+    let server = serve_with(site.path(), &["--bind", "127.0.0.2"]);
+    let port = server.port;
+    for host in ["127.0.0.2:{port}", "127.0.0.2", "localhost:{port}"] {
+        let host = host.replace("{port}", &port.to_string());
+        assert_eq!(request_to("127.0.0.2", port, Some(&host), "GET", "/en/index.html").0, 200, "{host}");
+    }
+    let other = format!("127.0.0.3:{port}");
+    assert_eq!(request_to("127.0.0.2", port, Some(&other), "GET", "/en/index.html").0, 421);
 }

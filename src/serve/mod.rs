@@ -202,9 +202,10 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
         .enable_all()
         .build()
         .map_err(ServeError::Runtime)?;
+    let hosts = http::AllowedHosts::new(opts.bind);
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener).map_err(ServeError::Runtime)?;
-        let app = http::router(state);
+        let app = http::router(state, hosts);
         tokio::select! {
             r = axum::serve(listener, app) => r.map_err(ServeError::Runtime),
             _ = tokio::signal::ctrl_c() => Ok(()),
