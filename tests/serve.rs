@@ -543,3 +543,53 @@ fn the_bind_address_is_a_name_of_this_machine_too() {
     let other = format!("127.0.0.3:{port}");
     assert_eq!(request_to("127.0.0.2", port, Some(&other), "GET", "/en/index.html").0, 421);
 }
+
+/// `target`, a relative link on the page at `base` (a path ending in `/`), as a site path.
+fn resolve(base: &str, target: &str) -> String {
+    let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+    for seg in target.split('#').next().unwrap_or_default().split('/') {
+        match seg {
+            ".." => {
+                parts.pop();
+            }
+            "." | "" => {}
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+#[test]
+fn a_folder_named_without_its_slash_is_redirected_to_it() {
+    let site = common::site("basic");
+    let server = serve(site.path());
+    let port = server.port;
+    for (target, location) in [("/ja", "/ja/"), ("/en", "/en/"), ("/ja?from=x", "/ja/?from=x"), ("//ja", "/ja/")] {
+        for method in ["GET", "HEAD"] {
+            let (status, head, _) = request_to("127.0.0.1", port, Some("127.0.0.1"), method, target);
+            assert_eq!(status, 308, "{method} {target}");
+            assert!(
+                head.lines().any(|l| l.eq_ignore_ascii_case(&format!("location: {location}"))),
+                "{method} {target}: {head}"
+            );
+        }
+    }
+    // At its own address the index page's relative links work.
+    let (status, page) = get(port, "/ja/");
+    assert_eq!(status, 200);
+    let html = scraper::Html::parse_document(&page);
+    let links: Vec<String> = html
+        .select(&common::sel("a[href]"))
+        .filter_map(|a| a.value().attr("href"))
+        .filter(|href| !href.contains(':') && !href.starts_with('#') && !href.starts_with('/'))
+        .map(|href| resolve("/ja/", href))
+        .collect();
+    assert!(links.len() > 3, "{links:?}");
+    for link in links {
+        assert_eq!(get(port, &link).0, 200, "{link}");
+    }
+    // Only a folder with an index page is redirected.
+    for target in ["/ja/procedures", "/ja/nothing", "/en/index"] {
+        assert_eq!(get(port, target).0, 404, "{target}");
+    }
+}

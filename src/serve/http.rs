@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream, StreamExt};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
@@ -67,6 +68,9 @@ pub fn router(state: Arc<AppState>, hosts: AllowedHosts) -> axum::Router {
     axum::Router::new().fallback(handle).with_state(Shared { app: state, hosts })
 }
 
+/// A path segment as it may stand in a `Location` header.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 async fn handle(State(shared): State<Shared>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
     // An absolute request target names its host too; every name given must be ours.
     let named: Vec<&str> = uri
@@ -104,13 +108,21 @@ async fn handle(State(shared): State<Shared>, method: Method, uri: Uri, headers:
             status_page("The first build failed"),
         );
     };
-    let candidates = [path.clone(), format!("{path}/index.html")];
-    for candidate in candidates.iter().filter(|c| !c.is_empty()) {
-        if let Some(file) = snapshot.files.get(&crate::ids::SitePath::new(candidate.trim_start_matches('/'))) {
-            if candidate.ends_with(".html") {
-                return respond(StatusCode::OK, content_type(candidate), inject(&file.contents));
-            }
-            return respond(StatusCode::OK, content_type(candidate), file.contents.clone());
+    if let Some(file) = snapshot.files.get(&crate::ids::SitePath::new(&path)) {
+        if path.ends_with(".html") {
+            return respond(StatusCode::OK, content_type(&path), inject(&file.contents));
+        }
+        return respond(StatusCode::OK, content_type(&path), file.contents.clone());
+    }
+    // A folder named without its slash: its index page would resolve its relative links against
+    // the parent folder, so send the browser to the folder itself.
+    if snapshot.files.contains_key(&crate::ids::SitePath::new(format!("{path}/index.html"))) {
+        let segments: Vec<String> = path.split('/').map(|s| utf8_percent_encode(s, SEGMENT).to_string()).collect();
+        let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+        let mut r = respond(StatusCode::PERMANENT_REDIRECT, "text/plain; charset=utf-8", Vec::new());
+        if let Ok(location) = HeaderValue::from_str(&format!("/{}/{query}", segments.join("/"))) {
+            r.headers_mut().insert(header::LOCATION, location);
+            return r;
         }
     }
     respond(StatusCode::NOT_FOUND, "text/html; charset=utf-8", status_page("Page not found"))
