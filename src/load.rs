@@ -206,6 +206,11 @@ pub struct RawSite {
 /// Parsed files kept between rebuilds by `serve`, keyed by path and checked against the file's
 /// modification time and length: an unchanged file is neither opened nor parsed again. Only
 /// files that parsed without error are kept, so errors are reported on every run.
+///
+/// The stamp is taken *before* the file is read, so that a write during the read leaves a newer
+/// stamp on disk than in the cache. A file modified shortly before it was read is not kept at all
+/// (git calls it "racily clean"): a second write of the same length within the file system's
+/// timestamp granularity would leave the same stamp on different contents.
 #[derive(Default)]
 pub struct LoadCache {
     entries: std::sync::Mutex<HashMap<PathBuf, CacheEntry>>,
@@ -216,23 +221,110 @@ struct CacheEntry {
     value: Arc<dyn Any + Send + Sync>,
 }
 
+/// A file's modification time and length, and when they were taken.
+#[derive(Clone, Copy)]
+struct Stamp {
+    modified: std::time::SystemTime,
+    len: u64,
+    taken: std::time::SystemTime,
+}
+
+/// How close to the time a file is read its modification time may be before the file is not
+/// trusted: timestamps are stored at the file system's granularity (2 s on FAT, 1 s on ext3 and
+/// HFS+), and Linux takes them from a clock that lags the real time by up to a scheduler tick.
+const RACY_WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl LoadCache {
-    fn stamp(path: &Path) -> Option<(std::time::SystemTime, u64)> {
-        let meta = std::fs::metadata(path).ok()?;
-        Some((meta.modified().ok()?, meta.len()))
+    /// `rel`'s stamp, to be taken before reading it.
+    fn stamp(root: &Path, rel: &Path) -> Option<Stamp> {
+        let taken = std::time::SystemTime::now();
+        let meta = std::fs::metadata(root.join(rel)).ok()?;
+        Some(Stamp { modified: meta.modified().ok()?, len: meta.len(), taken })
     }
 
-    fn get<T: Clone + 'static>(&self, root: &Path, rel: &Path) -> Option<T> {
-        let stamp = Self::stamp(&root.join(rel))?;
+    /// Whether a file modified at `modified` can be recognized by its stamp when it was read at
+    /// `taken`: only if it was modified more than [`RACY_WINDOW`] earlier. A time in the future
+    /// (clock skew) is never trusted.
+    fn trusted(modified: std::time::SystemTime, taken: std::time::SystemTime) -> bool {
+        taken.duration_since(modified).is_ok_and(|age| age > RACY_WINDOW)
+    }
+
+    fn get<T: Clone + 'static>(&self, rel: &Path, stamp: &Stamp) -> Option<T> {
         let entries = self.entries.lock().ok()?;
-        let entry = entries.get(rel).filter(|e| e.stamp == stamp)?;
+        let entry = entries.get(rel).filter(|e| e.stamp == (stamp.modified, stamp.len))?;
         entry.value.downcast_ref::<T>().cloned()
     }
 
-    fn put<T: Send + Sync + 'static>(&self, root: &Path, rel: &Path, value: T) {
-        if let (Some(stamp), Ok(mut entries)) = (Self::stamp(&root.join(rel)), self.entries.lock()) {
-            entries.insert(rel.to_path_buf(), CacheEntry { stamp, value: Arc::new(value) });
+    /// Keeps `value`, read after `stamp` was taken, unless the stamp cannot be trusted.
+    fn put<T: Send + Sync + 'static>(&self, rel: &Path, stamp: Stamp, value: T) {
+        let Ok(mut entries) = self.entries.lock() else { return };
+        if Self::trusted(stamp.modified, stamp.taken) {
+            entries
+                .insert(rel.to_path_buf(), CacheEntry { stamp: (stamp.modified, stamp.len), value: Arc::new(value) });
+        } else {
+            entries.remove(rel);
         }
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    #[derive(Debug, Clone, PartialEq, Deserialize)]
+    struct Value {
+        v: String,
+    }
+
+    #[test]
+    fn only_files_modified_well_before_they_were_read_are_trusted() {
+        let read = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let modified_ago = |ms: u64| read - Duration::from_millis(ms);
+        for (ms, trusted) in [(0, false), (1, false), (10, false), (1_000, false), (2_000, false), (2_001, true)] {
+            assert_eq!(LoadCache::trusted(modified_ago(ms), read), trusted, "modified {ms} ms before the read");
+        }
+        assert!(!LoadCache::trusted(read + Duration::from_secs(5), read), "a time in the future");
+    }
+
+    /// Writes `text` to `root/rel` and gives it the modification time `modified`.
+    fn write(root: &Path, rel: &str, text: &str, modified: SystemTime) {
+        let path = root.join(rel);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        let file = std::fs::File::options().write(true).open(&path).unwrap_or_else(|e| panic!("{e}"));
+        file.set_modified(modified).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    fn load(root: &Path, cache: &LoadCache) -> String {
+        let mut diags = Diagnostics::default();
+        let parsed = read_toml::<Value>(root, Path::new("a.toml"), Some(cache), &mut diags);
+        parsed.map(|p| p.value.v).unwrap_or_else(|| panic!("{diags:?}"))
+    }
+
+    #[test]
+    fn a_same_length_write_with_the_same_stamp_is_read_when_the_stamp_was_racy() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cache = LoadCache::default();
+        // A modification time after the read is always racy, whatever the machine's speed.
+        let racy = SystemTime::now() + Duration::from_secs(3600);
+        write(dir.path(), "a.toml", "v = \"1\"", racy);
+        assert_eq!(load(dir.path(), &cache), "1");
+        write(dir.path(), "a.toml", "v = \"2\"", racy);
+        assert_eq!(load(dir.path(), &cache), "2", "the second write has the same time and length");
+    }
+
+    #[test]
+    fn a_file_modified_long_before_it_was_read_is_not_read_again() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cache = LoadCache::default();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        write(dir.path(), "a.toml", "v = \"1\"", old);
+        assert_eq!(load(dir.path(), &cache), "1");
+        // Same time and length: the cache answers without opening the file.
+        write(dir.path(), "a.toml", "v = \"2\"", old);
+        assert_eq!(load(dir.path(), &cache), "1");
+        write(dir.path(), "a.toml", "v = \"3\"", old + Duration::from_secs(1));
+        assert_eq!(load(dir.path(), &cache), "3", "a new modification time");
     }
 }
 
@@ -331,14 +423,15 @@ fn read_toml<T: DeserializeOwned + Clone + Send + Sync + 'static>(
     cache: Option<&LoadCache>,
     diags: &mut Diagnostics,
 ) -> Option<Parsed<T>> {
-    if let Some(hit) = cache.and_then(|c| c.get::<Parsed<T>>(root, rel)) {
+    let stamp = cache.and_then(|_| LoadCache::stamp(root, rel));
+    if let Some(hit) = cache.zip(stamp.as_ref()).and_then(|(c, s)| c.get::<Parsed<T>>(rel, s)) {
         return Some(hit);
     }
     let file = read_source(root, rel, diags)?;
     let value = parse_toml::<T>(&file, &file.text, 0, diags)?;
     let parsed = Parsed { id, file, value };
-    if let Some(c) = cache {
-        c.put(root, rel, parsed.clone());
+    if let (Some(c), Some(s)) = (cache, stamp) {
+        c.put(rel, s, parsed.clone());
     }
     Some(parsed)
 }
@@ -533,7 +626,8 @@ fn read_pages(
         if !check_item_id(&rel, id, diags) {
             continue;
         }
-        if let Some(hit) = cache.and_then(|c| c.get::<RawPageFile>(root, &rel)) {
+        let stamp = cache.and_then(|_| LoadCache::stamp(root, &rel));
+        if let Some(hit) = cache.zip(stamp.as_ref()).and_then(|(c, s)| c.get::<RawPageFile>(&rel, s)) {
             pages.push(hit);
             continue;
         }
@@ -550,8 +644,8 @@ fn read_pages(
         };
         let Some(front) = parse_toml::<RawFrontMatter>(&file, front_text, front_offset, diags) else { continue };
         let page = RawPageFile { id: id.to_string(), lang: lang.to_string(), front, body_offset, file };
-        if let Some(c) = cache {
-            c.put(root, &rel, page.clone());
+        if let (Some(c), Some(s)) = (cache, stamp) {
+            c.put(&rel, s, page.clone());
         }
         pages.push(page);
     }

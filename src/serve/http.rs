@@ -4,22 +4,89 @@
 use super::{AppState, BuildState};
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream, StreamExt};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 const EVENTS: &str = "/__vlsc-docs/events";
 const SCRIPT: &str = "/__vlsc-docs/live.js";
 const LIVE_JS: &str = include_str!("live.js");
 
-pub fn router(state: Arc<AppState>) -> axum::Router {
-    axum::Router::new().fallback(handle).with_state(state)
+/// The host names a request may name: `localhost`, the loopback addresses and the address the
+/// server is bound to, with or without a port. Anything else is refused, so that a web page whose
+/// own host name was made to resolve to this machine (DNS rebinding) cannot read the drafts.
+#[derive(Clone, Copy)]
+pub struct AllowedHosts {
+    bind: IpAddr,
 }
 
-async fn handle(State(state): State<Arc<AppState>>, method: Method, uri: Uri) -> Response {
+impl AllowedHosts {
+    pub fn new(bind: IpAddr) -> AllowedHosts {
+        AllowedHosts { bind }
+    }
+
+    /// Whether `host`, a `Host` header or a request's authority, names this server. Bound to all
+    /// addresses (`0.0.0.0`, `::`), the server also answers to any IP address: a name can be
+    /// rebound to another machine, an address cannot.
+    fn allows(self, host: &str) -> bool {
+        let Some(name) = host_name(host) else { return false };
+        if name.eq_ignore_ascii_case("localhost") {
+            return true;
+        }
+        let Ok(ip) = name.parse::<IpAddr>() else { return false };
+        ip == IpAddr::V4(Ipv4Addr::LOCALHOST)
+            || ip == IpAddr::V6(Ipv6Addr::LOCALHOST)
+            || ip == self.bind
+            || self.bind.is_unspecified()
+    }
+}
+
+/// The name in `name[:port]` or `[ipv6][:port]`, without brackets; `None` when malformed.
+fn host_name(host: &str) -> Option<&str> {
+    let (name, port) = match host.strip_prefix('[') {
+        Some(rest) => rest.split_once(']')?,
+        None => host.split_once(':').map_or((host, ""), |(name, _)| (name, &host[name.len()..])),
+    };
+    let port_ok = port.is_empty()
+        || port.strip_prefix(':').is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    port_ok.then_some(name)
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+struct Shared {
+    app: Arc<AppState>,
+    hosts: AllowedHosts,
+}
+
+pub fn router(state: Arc<AppState>, hosts: AllowedHosts) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(Shared { app: state, hosts })
+}
+
+/// A path segment as it may stand in a `Location` header.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+async fn handle(State(shared): State<Shared>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    // An absolute request target names its host too; every name given must be ours.
+    let named: Vec<&str> = uri
+        .authority()
+        .map(|a| a.as_str())
+        .into_iter()
+        .chain(headers.get_all(header::HOST).iter().map(|h| h.to_str().unwrap_or_default()))
+        .collect();
+    if named.is_empty() || !named.iter().all(|h| shared.hosts.allows(h)) {
+        return respond(
+            StatusCode::MISDIRECTED_REQUEST,
+            "text/plain; charset=utf-8",
+            b"this server answers only to localhost, 127.0.0.1, [::1] and the address it is bound to\n".to_vec(),
+        );
+    }
+    let state = shared.app;
     if method != Method::GET && method != Method::HEAD {
         let mut r = (StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD\n").into_response();
         r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
@@ -41,13 +108,21 @@ async fn handle(State(state): State<Arc<AppState>>, method: Method, uri: Uri) ->
             status_page("The first build failed"),
         );
     };
-    let candidates = [path.clone(), format!("{path}/index.html")];
-    for candidate in candidates.iter().filter(|c| !c.is_empty()) {
-        if let Some(file) = snapshot.files.get(&crate::ids::SitePath::new(candidate.trim_start_matches('/'))) {
-            if candidate.ends_with(".html") {
-                return respond(StatusCode::OK, content_type(candidate), inject(&file.contents));
-            }
-            return respond(StatusCode::OK, content_type(candidate), file.contents.clone());
+    if let Some(file) = snapshot.files.get(&crate::ids::SitePath::new(&path)) {
+        if path.ends_with(".html") {
+            return respond(StatusCode::OK, content_type(&path), inject(&file.contents));
+        }
+        return respond(StatusCode::OK, content_type(&path), file.contents.clone());
+    }
+    // A folder named without its slash: its index page would resolve its relative links against
+    // the parent folder, so send the browser to the folder itself.
+    if snapshot.files.contains_key(&crate::ids::SitePath::new(format!("{path}/index.html"))) {
+        let segments: Vec<String> = path.split('/').map(|s| utf8_percent_encode(s, SEGMENT).to_string()).collect();
+        let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+        let mut r = respond(StatusCode::PERMANENT_REDIRECT, "text/plain; charset=utf-8", Vec::new());
+        if let Ok(location) = HeaderValue::from_str(&format!("/{}/{query}", segments.join("/"))) {
+            r.headers_mut().insert(header::LOCATION, location);
+            return r;
         }
     }
     respond(StatusCode::NOT_FOUND, "text/html; charset=utf-8", status_page("Page not found"))
@@ -164,6 +239,44 @@ mod tests {
             "/./x",
         ] {
             assert_eq!(site_path(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_this_machines_names_are_answered() {
+        let loopback = AllowedHosts::new(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let lan = AllowedHosts::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 10)));
+        let everywhere = AllowedHosts::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        for host in
+            ["localhost", "localhost:3000", "LocalHost:3000", "127.0.0.1", "127.0.0.1:3000", "[::1]", "[::1]:3000"]
+        {
+            for hosts in [loopback, lan, everywhere] {
+                assert!(hosts.allows(host), "{host}");
+            }
+        }
+        for host in ["192.168.1.10", "192.168.1.10:3000"] {
+            assert!(lan.allows(host) && everywhere.allows(host) && !loopback.allows(host), "{host}");
+        }
+        for host in [
+            "",
+            "evil.example",
+            "evil.example:3000",
+            "localhost.evil.example",
+            "127.0.0.1.nip.io",
+            "localhost:",
+            "localhost:3000x",
+            "localhost:3000:1",
+            "::1",
+            "[::1",
+            "[::1]x",
+            "0.0.0.0:3000",
+        ] {
+            for hosts in [loopback, lan] {
+                assert!(!hosts.allows(host), "{host}");
+            }
+        }
+        for host in ["evil.example:3000", "localhost.evil.example", "[::1"] {
+            assert!(!everywhere.allows(host), "{host}: a name, not an address");
         }
     }
 }

@@ -166,11 +166,17 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
     }
     let root = opts.root.canonicalize().unwrap_or_else(|_| opts.root.clone());
     let state = Arc::new(AppState::new());
-    // The first build may fail: the server starts anyway and shows the errors.
-    match state.rebuild(&root) {
-        Ok(report) => println!("built: {report}"),
-        Err(report) => eprintln!("first build failed: {report}"),
-    }
+    // Watching starts before the first build, so that an edit saved while it runs is not lost.
+    let (rebuilder, watched) = (Arc::clone(&state), root.clone());
+    let _watcher = watch::start(
+        root.clone(),
+        // The first build may fail: the server starts anyway and shows the errors.
+        || match state.rebuild(&root) {
+            Ok(report) => println!("built: {report}"),
+            Err(report) => eprintln!("first build failed: {report}"),
+        },
+        move || rebuilder.rebuild(&watched),
+    )?;
     let addr = SocketAddr::new(opts.bind, opts.port);
     let listener = std::net::TcpListener::bind(addr).map_err(|source| match source.kind() {
         std::io::ErrorKind::AddrInUse => ServeError::PortInUse { bind: opts.bind, port: opts.port },
@@ -188,7 +194,6 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
     let host = if host.contains(':') { format!("[{host}]") } else { host };
     let url = format!("http://{host}:{}/", local.port());
     println!("serving {url} (port {}); watching {} — press Ctrl-C to stop", local.port(), root.display());
-    let _watcher = watch::start(root.clone(), state.clone())?;
     if opts.open {
         open_browser(&url);
     }
@@ -197,9 +202,10 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
         .enable_all()
         .build()
         .map_err(ServeError::Runtime)?;
+    let hosts = http::AllowedHosts::new(opts.bind);
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener).map_err(ServeError::Runtime)?;
-        let app = http::router(state);
+        let app = http::router(state, hosts);
         tokio::select! {
             r = axum::serve(listener, app) => r.map_err(ServeError::Runtime),
             _ = tokio::signal::ctrl_c() => Ok(()),
