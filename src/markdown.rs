@@ -181,6 +181,13 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
             }
             Event::Start(Tag::Heading { level, id, classes, attrs }) => {
                 heading_text = Some((events.len(), String::new()));
+                // `{onclick=…}` would be written out as an attribute: without raw HTML, a heading
+                // keeps only its `#id` and plain `.class`es (both escaped by pulldown-cmark).
+                let (classes, attrs) = if opts.allow_html {
+                    (classes, attrs)
+                } else {
+                    (classes.into_iter().filter(|c| is_plain_class(c)).collect(), Vec::new())
+                };
                 events.push(Event::Start(Tag::Heading { level: shift(level, heading_shift), id, classes, attrs }));
             }
             Event::End(TagEnd::Heading(level)) => {
@@ -228,6 +235,11 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     html
+}
+
+/// A class name that is safe and meaningful as written: letters, digits, `-` and `_`.
+fn is_plain_class(class: &str) -> bool {
+    !class.is_empty() && class.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Renders a one-paragraph text (a title, an answer) without the surrounding `<p>`.
@@ -346,6 +358,18 @@ mod tests {
         assert_eq!(links("<help@example.test>")[0].dest, "mailto:help@example.test");
         assert!(to_html("<help@example.test>", &opts(), 2).contains("href=\"mailto:help@example.test\""));
         assert!(to_html("[t](https://a.example/)", &opts(), 2).contains("<a href=\"https://a.example/\">t</a>"));
+    }
+
+    #[test]
+    fn heading_attributes_keep_only_id_and_plain_classes_without_html() {
+        let check = |md: &str, allow_html: bool, want: &str| {
+            let o = RenderOptions { allow_html, ..opts() };
+            assert_eq!(to_html(md, &o, 2), want, "{md} (allow-html = {allow_html})");
+        };
+        check("## Hi {onclick=alert(1)}", false, "<h2 id=\"hi\">Hi</h2>\n");
+        check("## Hi {#x .note onmouseover=alert(1)}", false, "<h2 id=\"x\" class=\"note\">Hi</h2>\n");
+        check("## Hi {.a .b\"c}", false, "<h2 id=\"hi\" class=\"a\">Hi</h2>\n");
+        check("## Hi {#x data-k=v}", true, "<h2 id=\"x\" data-k=\"v\">Hi</h2>\n");
     }
 
     #[test]
