@@ -200,6 +200,15 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
                 }
                 events.push(Event::End(TagEnd::Heading(shift(level, heading_shift))));
             }
+            // An internal autolink (`<procedure:sign-in>`) is an ordinary internal link whose
+            // text is what was written.
+            Event::Start(Tag::Link { link_type: LinkType::Autolink, dest_url, title, id })
+                if matches!(classify(&dest_url), LinkDest::Internal { .. }) =>
+            {
+                link_stack.push(false);
+                let url = internal_url(&dest_url, opts).unwrap_or(dest_url);
+                events.push(Event::Start(Tag::Link { link_type: LinkType::Inline, dest_url: url, title, id }));
+            }
             // Autolinks (`<https://…>`) show their URL as text: marked so that print does not
             // repeat the URL after them.
             Event::Start(Tag::Link { link_type: LinkType::Autolink | LinkType::Email, dest_url, .. }) => {
@@ -220,12 +229,7 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
             }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 link_stack.push(false);
-                let url = match classify(&dest_url) {
-                    LinkDest::Internal { kind, id: target, fragment } => {
-                        CowStr::from((opts.resolve)(kind, target, fragment))
-                    }
-                    _ => dest_url,
-                };
+                let url = internal_url(&dest_url, opts).unwrap_or(dest_url);
                 events.push(Event::Start(Tag::Link { link_type, dest_url: url, title, id }));
             }
             Event::Html(h) | Event::InlineHtml(h) if !opts.allow_html => events.push(Event::Text(h)),
@@ -235,6 +239,14 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     html
+}
+
+/// The relative URL of an internal link (`procedure:id#fragment`), `None` for any other link.
+fn internal_url<'a>(dest: &str, opts: &RenderOptions<'_>) -> Option<CowStr<'a>> {
+    match classify(dest) {
+        LinkDest::Internal { kind, id, fragment } => Some(CowStr::from((opts.resolve)(kind, id, fragment))),
+        _ => None,
+    }
 }
 
 /// A class name that is safe and meaningful as written: letters, digits, `-` and `_`.
@@ -370,6 +382,15 @@ mod tests {
         check("## Hi {#x .note onmouseover=alert(1)}", false, "<h2 id=\"x\" class=\"note\">Hi</h2>\n");
         check("## Hi {.a .b\"c}", false, "<h2 id=\"hi\" class=\"a\">Hi</h2>\n");
         check("## Hi {#x data-k=v}", true, "<h2 id=\"x\" data-k=\"v\">Hi</h2>\n");
+    }
+
+    #[test]
+    fn internal_autolinks_are_resolved() {
+        assert_eq!(
+            to_html("<procedure:sign-in#open>", &opts(), 2),
+            "<p><a href=\"procedure/sign-in.html#open\">procedure:sign-in#open</a></p>\n"
+        );
+        assert!(to_html("<page:contacts>", &opts(), 2).contains("href=\"page/contacts.html\""));
     }
 
     #[test]
