@@ -62,6 +62,84 @@ pub fn classify(dest: &str) -> LinkDest<'_> {
     LinkDest::Internal { kind, id, fragment }
 }
 
+/// The longest Markdown text accepted (one language of one field, or a page body): far beyond any
+/// real procedure or page, and small enough that parsing a hostile text (pulldown-cmark keeps
+/// hundreds of bytes per unmatched `[` or `<`) stays cheap.
+pub const MAX_TEXT_BYTES: usize = 256 * 1024;
+
+/// The deepest nesting of elements accepted in one text (quotes, lists, emphasis, raw HTML). Real
+/// texts stay under ten; the minifier recurses once per level and would overflow its stack
+/// at a few thousand.
+pub const MAX_NESTING: usize = 100;
+
+/// Why a text is refused before it is parsed for good.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// The text is this many bytes long, over [`MAX_TEXT_BYTES`].
+    TooLong(usize),
+    /// An element at this byte range is nested deeper than [`MAX_NESTING`].
+    TooDeep(Range<usize>),
+}
+
+impl Limit {
+    pub fn message(&self) -> String {
+        match self {
+            Limit::TooLong(len) => format!(
+                "text too long: {} KiB, over the limit of {} KiB per text; split it into several texts or pages",
+                len.div_ceil(1024),
+                MAX_TEXT_BYTES / 1024
+            ),
+            Limit::TooDeep(_) => format!(
+                "Markdown nested too deeply: more than {MAX_NESTING} levels of quotes, lists, emphasis or HTML elements"
+            ),
+        }
+    }
+}
+
+/// Checks that `md` is small and shallow enough to render safely.
+pub fn check_limits(md: &str) -> Result<(), Limit> {
+    if md.len() > MAX_TEXT_BYTES {
+        return Err(Limit::TooLong(md.len()));
+    }
+    let mut depth = 0usize;
+    for (event, range) in Parser::new_ext(md, options()).into_offset_iter() {
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Html(html) | Event::InlineHtml(html) => depth = raw_html_depth(depth, &html),
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return Err(Limit::TooDeep(range));
+        }
+    }
+    Ok(())
+}
+
+/// `depth` after the tags of a piece of raw HTML: `<x …>` opens, `</x>` closes; void elements,
+/// `<x/>`, comments and elements whose end tag may be left out (`<li>`, `<p>`…) do not count.
+fn raw_html_depth(mut depth: usize, html: &str) -> usize {
+    const NOT_NESTING: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "li",
+        "p", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot", "colgroup", "caption",
+        "rb", "rt", "rp",
+    ];
+    for tag in html.split('<').skip(1) {
+        let (closing, rest) = match tag.strip_prefix('/') {
+            Some(rest) => (true, rest),
+            None => (false, tag),
+        };
+        let name: String =
+            rest.chars().take_while(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect();
+        let self_closing = rest.split('>').next().is_some_and(|t| t.ends_with('/'));
+        if name.is_empty() || NOT_NESTING.contains(&name.as_str()) || self_closing {
+            continue;
+        }
+        depth = if closing { depth.saturating_sub(1) } else { depth + 1 };
+    }
+    depth
+}
+
 /// A link found in Markdown, with the byte range of the whole link in the source.
 #[derive(Debug)]
 pub struct FoundLink {
@@ -72,8 +150,9 @@ pub struct FoundLink {
 /// Every link and image destination in `md`, in order.
 pub fn links(md: &str) -> Vec<FoundLink> {
     // Every link needs a `]` or an autolink's `<`: most step texts have neither, and skipping
-    // their parse keeps validation of large sites fast.
-    if !md.contains(']') && !md.contains('<') {
+    // their parse keeps validation of large sites fast. Texts over the size limit are reported by
+    // `check_limits` and never parsed.
+    if (!md.contains(']') && !md.contains('<')) || md.len() > MAX_TEXT_BYTES {
         return Vec::new();
     }
     Parser::new_ext(md, options())
@@ -93,6 +172,10 @@ pub fn links(md: &str) -> Vec<FoundLink> {
 /// The ids of the headings of `md`, explicit (`{#id}`) or derived from the text, with their ranges.
 pub fn heading_ids(md: &str) -> Vec<(String, Range<usize>)> {
     let mut out = Vec::new();
+    // Too long to parse: `check_limits` reports it.
+    if md.len() > MAX_TEXT_BYTES {
+        return out;
+    }
     let mut current: Option<(Option<String>, String, Range<usize>)> = None;
     for (event, range) in Parser::new_ext(md, options()).into_offset_iter() {
         match event {
@@ -391,6 +474,29 @@ mod tests {
             "<p><a href=\"procedure/sign-in.html#open\">procedure:sign-in#open</a></p>\n"
         );
         assert!(to_html("<page:contacts>", &opts(), 2).contains("href=\"page/contacts.html\""));
+    }
+
+    #[test]
+    fn limits_refuse_long_and_deeply_nested_texts() {
+        let deep = |r: Result<(), Limit>| matches!(r, Err(Limit::TooDeep(_)));
+        assert_eq!(check_limits(&"[".repeat(MAX_TEXT_BYTES + 1)), Err(Limit::TooLong(MAX_TEXT_BYTES + 1)));
+        assert!(deep(check_limits(&"> ".repeat(2_500))));
+        assert!(deep(check_limits(&("- ".repeat(2_000) + "x"))));
+        assert!(deep(check_limits(&format!("{}x{}", "*".repeat(5_000), "*".repeat(5_000)))));
+        assert!(deep(check_limits(&"<div>".repeat(MAX_NESTING + 1))));
+        // The deepest text the size allows is refused without exhausting a 2 MiB test thread.
+        assert!(deep(check_limits(&">".repeat(MAX_TEXT_BYTES))));
+        // The error points at the first element too deep.
+        assert_eq!(check_limits(&">".repeat(MAX_NESTING + 5)), Err(Limit::TooDeep(MAX_NESTING..MAX_NESTING + 5)));
+        for ok in [
+            "> ".repeat(40),
+            "- a\n  - b\n    - *c **d***".to_string(),
+            "<br><li>".repeat(MAX_NESTING * 2),
+            "<div></div><img/>".repeat(MAX_NESTING * 2),
+            "[".repeat(MAX_TEXT_BYTES),
+        ] {
+            assert_eq!(check_limits(&ok), Ok(()), "{}", &ok[..ok.len().min(40)]);
+        }
     }
 
     #[test]
