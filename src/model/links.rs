@@ -97,7 +97,8 @@ pub(super) fn check(
         // A text too long or too deeply nested to render safely is refused, and not read further.
         if let Err(limit) = check_limits(&md) {
             let span = match (&limit, origin.exact) {
-                (Limit::TooDeep(range), true) => origin.span.start + range.start..origin.span.start + range.end,
+                // Only the start: the element too deep may run to the end of the text.
+                (Limit::TooDeep(range), true) => origin.span.start + range.start..origin.span.start + range.start + 1,
                 _ => origin.span.start..origin.span.start,
             };
             texts.error(origin.file, span, &origin.key, limit.message());
