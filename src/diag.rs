@@ -78,14 +78,29 @@ impl Diagnostic {
 
     /// The one-line form used by `serve`'s overlay and by tests: `file:line:column: message`.
     pub fn headline(&self) -> String {
-        let file = display_path(&self.file);
+        let file = escape_controls(&display_path(&self.file));
         let place = match &self.location {
             Some(l) => format!("{file}:{}:{}", l.line, l.column),
             None => file,
         };
-        let key = self.key.as_deref().map(|k| format!(" (key `{k}`)")).unwrap_or_default();
-        format!("{place}: {}{key}", self.message)
+        let key = self.key.as_deref().map(|k| format!(" (key `{}`)", escape_controls(k))).unwrap_or_default();
+        format!("{place}: {}{key}", escape_controls(&self.message))
     }
+}
+
+/// Content quoted in a diagnostic, safe for a terminal: control characters (ESC, BEL, CR, DEL,
+/// the C1 range…) are shown as `\u{1b}` instead of being sent to the terminal, which would obey
+/// them. Tabs and line breaks are kept.
+pub fn escape_controls(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && c != '\t' && c != '\n' {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Shows a relative path with `/` separators on every platform.
@@ -100,24 +115,29 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        writeln!(f, "{label}: {}", self.message)?;
-        let file = display_path(&self.file);
+        writeln!(f, "{label}: {}", escape_controls(&self.message))?;
+        let file = escape_controls(&display_path(&self.file));
+        let key = self.key.as_deref().map(escape_controls);
         match &self.location {
             Some(l) => {
                 let gutter = l.line.to_string().len();
                 writeln!(f, "{:gutter$}--> {file}:{}:{}", "", l.line, l.column)?;
-                if let Some(key) = &self.key {
+                if let Some(key) = &key {
                     writeln!(f, "{:gutter$} = key: {key}", "")?;
                 }
                 writeln!(f, "{:gutter$} |", "")?;
-                writeln!(f, "{} | {}", l.line, l.source_line)?;
-                let pad: String =
-                    l.source_line.chars().take(l.column - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-                write!(f, "{:gutter$} | {pad}{}", "", "^".repeat(l.width))
+                // The underline is measured on the escaped line, so that it stays under its text.
+                let before: String = l.source_line.chars().take(l.column - 1).collect();
+                let marked: String = l.source_line.chars().skip(l.column - 1).take(l.width).collect();
+                let (before, marked) = (escape_controls(&before), escape_controls(&marked));
+                writeln!(f, "{} | {}", l.line, escape_controls(&l.source_line))?;
+                let pad: String = before.chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+                let width = marked.chars().count().max(1);
+                write!(f, "{:gutter$} | {pad}{}", "", "^".repeat(width))
             }
             None => {
                 write!(f, " --> {file}")?;
-                if let Some(key) = &self.key {
+                if let Some(key) = &key {
                     write!(f, "\n  = key: {key}")?;
                 }
                 Ok(())
@@ -200,6 +220,28 @@ mod tests {
         let l = Location::from_span(src, at);
         assert_eq!((l.line, l.column, l.width), (2, 17, 2));
         assert_eq!(l.source_line, "title = { ja = \"手順\" }");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_for_the_terminal() {
+        let src = "id = \"a\u{1b}[2Jb\u{7}\"\n";
+        let at = src.find('a').map(|i| i..i + "a\u{1b}[2Jb\u{7}".len()).unwrap_or(0..0);
+        let d = Diagnostic::error("content/x\u{1b}.toml", "unknown id `a\u{1b}[2Jb\u{7}`\r")
+            .at(Location::from_span(src, at))
+            .key("sections[0].\u{9b}id");
+        let shown = d.to_string();
+        assert_eq!(
+            shown,
+            "error: unknown id `a\\u{1b}[2Jb\\u{7}`\\u{d}\n \
+             --> content/x\\u{1b}.toml:1:7\n  \
+             = key: sections[0].\\u{9b}id\n  |\n\
+             1 | id = \"a\\u{1b}[2Jb\\u{7}\"\n  \
+             |       ^^^^^^^^^^^^^^^^"
+        );
+        assert!(!d.headline().chars().any(|c| c.is_control()), "{}", d.headline());
+        // Tabs stay tabs, and the underline still lines up under them.
+        let tabbed = Diagnostic::error("f", "m").at(Location::from_span("\tx = 1", 1..2));
+        assert!(tabbed.to_string().ends_with("1 | \tx = 1\n  | \t^"), "{tabbed}");
     }
 
     #[test]

@@ -62,6 +62,84 @@ pub fn classify(dest: &str) -> LinkDest<'_> {
     LinkDest::Internal { kind, id, fragment }
 }
 
+/// The longest Markdown text accepted (one language of one field, or a page body): far beyond any
+/// real procedure or page, and small enough that parsing a hostile text (pulldown-cmark keeps
+/// hundreds of bytes per unmatched `[` or `<`) stays cheap.
+pub const MAX_TEXT_BYTES: usize = 256 * 1024;
+
+/// The deepest nesting of elements accepted in one text (quotes, lists, emphasis, raw HTML). Real
+/// texts stay under ten; the minifier recurses once per level and would overflow its stack
+/// at a few thousand.
+pub const MAX_NESTING: usize = 100;
+
+/// Why a text is refused before it is parsed for good.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// The text is this many bytes long, over [`MAX_TEXT_BYTES`].
+    TooLong(usize),
+    /// An element at this byte range is nested deeper than [`MAX_NESTING`].
+    TooDeep(Range<usize>),
+}
+
+impl Limit {
+    pub fn message(&self) -> String {
+        match self {
+            Limit::TooLong(len) => format!(
+                "text too long: {} KiB, over the limit of {} KiB per text; split it into several texts or pages",
+                len.div_ceil(1024),
+                MAX_TEXT_BYTES / 1024
+            ),
+            Limit::TooDeep(_) => format!(
+                "Markdown nested too deeply: more than {MAX_NESTING} levels of quotes, lists, emphasis or HTML elements"
+            ),
+        }
+    }
+}
+
+/// Checks that `md` is small and shallow enough to render safely.
+pub fn check_limits(md: &str) -> Result<(), Limit> {
+    if md.len() > MAX_TEXT_BYTES {
+        return Err(Limit::TooLong(md.len()));
+    }
+    let mut depth = 0usize;
+    for (event, range) in Parser::new_ext(md, options()).into_offset_iter() {
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Html(html) | Event::InlineHtml(html) => depth = raw_html_depth(depth, &html),
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return Err(Limit::TooDeep(range));
+        }
+    }
+    Ok(())
+}
+
+/// `depth` after the tags of a piece of raw HTML: `<x …>` opens, `</x>` closes; void elements,
+/// `<x/>`, comments and elements whose end tag may be left out (`<li>`, `<p>`…) do not count.
+fn raw_html_depth(mut depth: usize, html: &str) -> usize {
+    const NOT_NESTING: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "li",
+        "p", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot", "colgroup", "caption",
+        "rb", "rt", "rp",
+    ];
+    for tag in html.split('<').skip(1) {
+        let (closing, rest) = match tag.strip_prefix('/') {
+            Some(rest) => (true, rest),
+            None => (false, tag),
+        };
+        let name: String =
+            rest.chars().take_while(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect();
+        let self_closing = rest.split('>').next().is_some_and(|t| t.ends_with('/'));
+        if name.is_empty() || NOT_NESTING.contains(&name.as_str()) || self_closing {
+            continue;
+        }
+        depth = if closing { depth.saturating_sub(1) } else { depth + 1 };
+    }
+    depth
+}
+
 /// A link found in Markdown, with the byte range of the whole link in the source.
 #[derive(Debug)]
 pub struct FoundLink {
@@ -72,8 +150,9 @@ pub struct FoundLink {
 /// Every link and image destination in `md`, in order.
 pub fn links(md: &str) -> Vec<FoundLink> {
     // Every link needs a `]` or an autolink's `<`: most step texts have neither, and skipping
-    // their parse keeps validation of large sites fast.
-    if !md.contains(']') && !md.contains('<') {
+    // their parse keeps validation of large sites fast. Texts over the size limit are reported by
+    // `check_limits` and never parsed.
+    if (!md.contains(']') && !md.contains('<')) || md.len() > MAX_TEXT_BYTES {
         return Vec::new();
     }
     Parser::new_ext(md, options())
@@ -93,6 +172,10 @@ pub fn links(md: &str) -> Vec<FoundLink> {
 /// The ids of the headings of `md`, explicit (`{#id}`) or derived from the text, with their ranges.
 pub fn heading_ids(md: &str) -> Vec<(String, Range<usize>)> {
     let mut out = Vec::new();
+    // Too long to parse: `check_limits` reports it.
+    if md.len() > MAX_TEXT_BYTES {
+        return out;
+    }
     let mut current: Option<(Option<String>, String, Range<usize>)> = None;
     for (event, range) in Parser::new_ext(md, options()).into_offset_iter() {
         match event {
@@ -181,6 +264,13 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
             }
             Event::Start(Tag::Heading { level, id, classes, attrs }) => {
                 heading_text = Some((events.len(), String::new()));
+                // `{onclick=…}` would be written out as an attribute: without raw HTML, a heading
+                // keeps only its `#id` and plain `.class`es (both escaped by pulldown-cmark).
+                let (classes, attrs) = if opts.allow_html {
+                    (classes, attrs)
+                } else {
+                    (classes.into_iter().filter(|c| is_plain_class(c)).collect(), Vec::new())
+                };
                 events.push(Event::Start(Tag::Heading { level: shift(level, heading_shift), id, classes, attrs }));
             }
             Event::End(TagEnd::Heading(level)) => {
@@ -192,6 +282,15 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
                     *id = Some(CowStr::from(slugify(&text)));
                 }
                 events.push(Event::End(TagEnd::Heading(shift(level, heading_shift))));
+            }
+            // An internal autolink (`<procedure:sign-in>`) is an ordinary internal link whose
+            // text is what was written.
+            Event::Start(Tag::Link { link_type: LinkType::Autolink, dest_url, title, id })
+                if matches!(classify(&dest_url), LinkDest::Internal { .. }) =>
+            {
+                link_stack.push(false);
+                let url = internal_url(&dest_url, opts).unwrap_or(dest_url);
+                events.push(Event::Start(Tag::Link { link_type: LinkType::Inline, dest_url: url, title, id }));
             }
             // Autolinks (`<https://…>`) show their URL as text: marked so that print does not
             // repeat the URL after them.
@@ -213,12 +312,7 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
             }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 link_stack.push(false);
-                let url = match classify(&dest_url) {
-                    LinkDest::Internal { kind, id: target, fragment } => {
-                        CowStr::from((opts.resolve)(kind, target, fragment))
-                    }
-                    _ => dest_url,
-                };
+                let url = internal_url(&dest_url, opts).unwrap_or(dest_url);
                 events.push(Event::Start(Tag::Link { link_type, dest_url: url, title, id }));
             }
             Event::Html(h) | Event::InlineHtml(h) if !opts.allow_html => events.push(Event::Text(h)),
@@ -228,6 +322,19 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     html
+}
+
+/// The relative URL of an internal link (`procedure:id#fragment`), `None` for any other link.
+fn internal_url<'a>(dest: &str, opts: &RenderOptions<'_>) -> Option<CowStr<'a>> {
+    match classify(dest) {
+        LinkDest::Internal { kind, id, fragment } => Some(CowStr::from((opts.resolve)(kind, id, fragment))),
+        _ => None,
+    }
+}
+
+/// A class name that is safe and meaningful as written: letters, digits, `-` and `_`.
+fn is_plain_class(class: &str) -> bool {
+    !class.is_empty() && class.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Renders a one-paragraph text (a title, an answer) without the surrounding `<p>`.
@@ -346,6 +453,50 @@ mod tests {
         assert_eq!(links("<help@example.test>")[0].dest, "mailto:help@example.test");
         assert!(to_html("<help@example.test>", &opts(), 2).contains("href=\"mailto:help@example.test\""));
         assert!(to_html("[t](https://a.example/)", &opts(), 2).contains("<a href=\"https://a.example/\">t</a>"));
+    }
+
+    #[test]
+    fn heading_attributes_keep_only_id_and_plain_classes_without_html() {
+        let check = |md: &str, allow_html: bool, want: &str| {
+            let o = RenderOptions { allow_html, ..opts() };
+            assert_eq!(to_html(md, &o, 2), want, "{md} (allow-html = {allow_html})");
+        };
+        check("## Hi {onclick=alert(1)}", false, "<h2 id=\"hi\">Hi</h2>\n");
+        check("## Hi {#x .note onmouseover=alert(1)}", false, "<h2 id=\"x\" class=\"note\">Hi</h2>\n");
+        check("## Hi {.a .b\"c}", false, "<h2 id=\"hi\" class=\"a\">Hi</h2>\n");
+        check("## Hi {#x data-k=v}", true, "<h2 id=\"x\" data-k=\"v\">Hi</h2>\n");
+    }
+
+    #[test]
+    fn internal_autolinks_are_resolved() {
+        assert_eq!(
+            to_html("<procedure:sign-in#open>", &opts(), 2),
+            "<p><a href=\"procedure/sign-in.html#open\">procedure:sign-in#open</a></p>\n"
+        );
+        assert!(to_html("<page:contacts>", &opts(), 2).contains("href=\"page/contacts.html\""));
+    }
+
+    #[test]
+    fn limits_refuse_long_and_deeply_nested_texts() {
+        let deep = |r: Result<(), Limit>| matches!(r, Err(Limit::TooDeep(_)));
+        assert_eq!(check_limits(&"[".repeat(MAX_TEXT_BYTES + 1)), Err(Limit::TooLong(MAX_TEXT_BYTES + 1)));
+        assert!(deep(check_limits(&"> ".repeat(2_500))));
+        assert!(deep(check_limits(&("- ".repeat(2_000) + "x"))));
+        assert!(deep(check_limits(&format!("{}x{}", "*".repeat(5_000), "*".repeat(5_000)))));
+        assert!(deep(check_limits(&"<div>".repeat(MAX_NESTING + 1))));
+        // The deepest text the size allows is refused without exhausting a 2 MiB test thread.
+        assert!(deep(check_limits(&">".repeat(MAX_TEXT_BYTES))));
+        // The error points at the first element too deep.
+        assert_eq!(check_limits(&">".repeat(MAX_NESTING + 5)), Err(Limit::TooDeep(MAX_NESTING..MAX_NESTING + 5)));
+        for ok in [
+            "> ".repeat(40),
+            "- a\n  - b\n    - *c **d***".to_string(),
+            "<br><li>".repeat(MAX_NESTING * 2),
+            "<div></div><img/>".repeat(MAX_NESTING * 2),
+            "[".repeat(MAX_TEXT_BYTES),
+        ] {
+            assert_eq!(check_limits(&ok), Ok(()), "{}", &ok[..ok.len().min(40)]);
+        }
     }
 
     #[test]

@@ -74,14 +74,8 @@ pub fn load_theme(
             return None;
         }
         let templates = dir.join("templates");
-        for entry in walkdir::WalkDir::new(root.join(&templates)).min_depth(1).sort_by_file_name() {
-            let Ok(entry) = entry else { continue };
-            let rel_name =
-                entry.path().strip_prefix(root.join(&templates)).map(crate::diag::display_path).unwrap_or_default();
-            if !entry.file_type().is_file()
-                || !rel_name.ends_with(".html")
-                || crate::load::is_editor_artifact(&entry.file_name().to_string_lossy())
-            {
+        for rel_name in theme_files(root, &templates, diags) {
+            if !rel_name.ends_with(".html") || crate::load::is_editor_artifact(file_name(&rel_name)) {
                 continue;
             }
             let rel = templates.join(&rel_name);
@@ -89,20 +83,16 @@ pub fn load_theme(
                 sources.insert(rel_name, (crate::diag::display_path(&rel), f.text));
             }
         }
-        let statics = root.join(dir.join("static"));
-        for entry in walkdir::WalkDir::new(&statics).min_depth(1).sort_by_file_name() {
-            let Ok(entry) = entry else { continue };
-            if !entry.file_type().is_file() || crate::load::is_editor_artifact(&entry.file_name().to_string_lossy()) {
+        let statics = dir.join("static");
+        for rel in theme_files(root, &statics, diags) {
+            if crate::load::is_editor_artifact(file_name(&rel)) {
                 continue;
             }
-            let rel = entry.path().strip_prefix(&statics).map(crate::diag::display_path).unwrap_or_default();
-            match std::fs::read(entry.path()) {
+            match std::fs::read(root.join(&statics).join(&rel)) {
                 Ok(bytes) => {
                     assets.insert(rel, bytes);
                 }
-                Err(e) => {
-                    diags.push(Diagnostic::error(dir.join("static").join(&rel), format!("cannot read file: {e}")))
-                }
+                Err(e) => diags.push(Diagnostic::error(statics.join(&rel), format!("cannot read file: {e}"))),
             }
         }
     }
@@ -128,6 +118,68 @@ pub fn load_theme(
             None
         }
     }
+}
+
+fn file_name(rel: &str) -> &str {
+    rel.rsplit('/').next().unwrap_or(rel)
+}
+
+/// The files under `root/dir`, as paths relative to it with `/` separators, in name order.
+/// Symbolic links are followed only while they stay inside the site: a theme's
+/// `static -> ~/.ssh` would otherwise publish the keys. Every link leaving the site, and every
+/// folder that cannot be read, is an error naming its path.
+fn theme_files(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<String> {
+    let top = root.join(dir);
+    if std::fs::symlink_metadata(&top).is_err() {
+        return Vec::new();
+    }
+    let site = match root.canonicalize() {
+        Ok(site) => site,
+        Err(e) => {
+            diags.push(Diagnostic::error(dir, format!("cannot read folder: {e}")));
+            return Vec::new();
+        }
+    };
+    let rel_to_root = |p: &Path| p.strip_prefix(root).map_or_else(|_| dir.to_path_buf(), Path::to_path_buf);
+    let mut files = Vec::new();
+    let mut walk = walkdir::WalkDir::new(&top).follow_links(true).sort_by_file_name().into_iter();
+    while let Some(entry) = walk.next() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let at = e.path().map_or_else(|| dir.to_path_buf(), rel_to_root);
+                let why = e.io_error().map_or_else(|| e.to_string(), ToString::to_string);
+                diags.push(Diagnostic::error(at, format!("cannot read: {why}")));
+                continue;
+            }
+        };
+        match entry.path().canonicalize() {
+            Ok(target) if target.starts_with(&site) => {}
+            Ok(target) => {
+                diags.push(Diagnostic::error(
+                    rel_to_root(entry.path()),
+                    format!(
+                        "symbolic link leads outside the site (to {}): copy what it points to into the theme instead",
+                        target.display()
+                    ),
+                ));
+                if entry.file_type().is_dir() {
+                    walk.skip_current_dir();
+                }
+                continue;
+            }
+            Err(e) => {
+                diags.push(Diagnostic::error(rel_to_root(entry.path()), format!("cannot read: {e}")));
+                continue;
+            }
+        }
+        if entry.file_type().is_file()
+            && let Ok(rel) = entry.path().strip_prefix(&top)
+        {
+            files.push(crate::diag::display_path(rel));
+        }
+    }
+    files
 }
 
 /// Turns Tera's parse error (`… --> 3:14 | … = expected …`) into a located diagnostic.
@@ -249,6 +301,57 @@ mod tests {
             let missing: Vec<&String> = english.keys().filter(|k| !strings.contains_key(*k)).collect();
             assert!(missing.is_empty(), "{lang} lacks {missing:?}");
         }
+    }
+
+    /// A site with `themes/t/`, and a folder beside it (outside the site) holding a secret.
+    #[cfg(unix)]
+    fn site_with_theme() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (site, outside) = (tmp.path().join("site"), tmp.path().join("outside"));
+        for d in [site.join("themes/t/templates"), site.join("assets"), outside.clone()] {
+            std::fs::create_dir_all(d).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(outside.join("id_rsa"), "SECRET").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(site.join("assets/logo.svg"), "<svg/>").unwrap_or_else(|e| panic!("{e}"));
+        (tmp, site, outside)
+    }
+
+    #[cfg(unix)]
+    fn load(site: &Path) -> (Option<Theme>, Vec<String>) {
+        let mut d = Diagnostics::default();
+        let theme = load_theme(site, Some("t"), None, &mut d);
+        (theme, d.iter().map(Diagnostic::headline).collect())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_leaving_the_site_are_refused_and_named() {
+        use std::os::unix::fs::symlink;
+        // The whole `static/` is a link out of the site.
+        let (_tmp, site, outside) = site_with_theme();
+        symlink(&outside, site.join("themes/t/static")).unwrap_or_else(|e| panic!("{e}"));
+        let (theme, errors) = load(&site);
+        assert!(theme.is_some_and(|t| !t.assets.contains_key("id_rsa")));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("themes/t/static: symbolic link leads outside the site"), "{errors:?}");
+
+        // A link inside `static/` leading out, next to one that stays in the site.
+        let (_tmp, site, outside) = site_with_theme();
+        std::fs::create_dir_all(site.join("themes/t/static")).unwrap_or_else(|e| panic!("{e}"));
+        symlink(outside.join("id_rsa"), site.join("themes/t/static/key.txt")).unwrap_or_else(|e| panic!("{e}"));
+        symlink(site.join("assets/logo.svg"), site.join("themes/t/static/logo.svg")).unwrap_or_else(|e| panic!("{e}"));
+        let (theme, errors) = load(&site);
+        let assets = theme.map(|t| t.assets).unwrap_or_default();
+        assert!(!assets.contains_key("key.txt"));
+        assert_eq!(assets.get("logo.svg").map(Vec::as_slice), Some(&b"<svg/>"[..]));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("themes/t/static/key.txt: symbolic link leads outside the site"), "{errors:?}");
+
+        // Templates follow the same rule.
+        let (_tmp, site, outside) = site_with_theme();
+        symlink(outside.join("id_rsa"), site.join("themes/t/templates/page.html")).unwrap_or_else(|e| panic!("{e}"));
+        let (_, errors) = load(&site);
+        assert!(errors.iter().any(|e| e.starts_with("themes/t/templates/page.html: symbolic link")), "{errors:?}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::{Page, Part, Procedure, Scenario, Step, scenario_step_anchor, suggest};
 use crate::config::Texts;
 use crate::ids::{PageId, ProcedureId, ScenarioId};
-use crate::markdown::{LinkDest, RefKind, classify, heading_ids, links};
+use crate::markdown::{Limit, LinkDest, RefKind, check_limits, classify, heading_ids, links};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The fragments each page offers.
@@ -94,6 +94,16 @@ pub(super) fn check(
 
     for i in 0..texts.origins.len() {
         let (origin, md) = texts.origins[i].clone();
+        // A text too long or too deeply nested to render safely is refused, and not read further.
+        if let Err(limit) = check_limits(&md) {
+            let span = match (&limit, origin.exact) {
+                // Only the start: the element too deep may run to the end of the text.
+                (Limit::TooDeep(range), true) => origin.span.start + range.start..origin.span.start + range.start + 1,
+                _ => origin.span.start..origin.span.start,
+            };
+            texts.error(origin.file, span, &origin.key, limit.message());
+            continue;
+        }
         for link in links(&md) {
             let problem = match classify(&link.dest) {
                 LinkDest::External | LinkDest::Fragment(_) => None,
