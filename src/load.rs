@@ -297,7 +297,7 @@ mod cache_tests {
 
     fn load(root: &Path, cache: &LoadCache) -> String {
         let mut diags = Diagnostics::default();
-        let parsed = read_toml::<Value>(root, Path::new("a.toml"), Some(cache), &mut diags);
+        let parsed = read_toml::<Value>(root, Path::new("a.toml"), "a".to_string(), Some(cache), &mut diags);
         parsed.map(|p| p.value.v).unwrap_or_else(|| panic!("{diags:?}"))
     }
 

@@ -223,13 +223,20 @@ fn a_failing_first_build_still_starts_the_server() {
 fn no_path_escapes_the_site() {
     let site = common::site("basic");
     let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(outside.path().join("secret.txt"), "secret").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(outside.path().join("secret.txt"), "TOPSECRET-CONTENT").unwrap_or_else(|e| panic!("{e}"));
     let statics = site.path().join("themes/custom/static");
     std::fs::create_dir_all(site.path().join("themes/custom/templates")).unwrap_or_else(|e| panic!("{e}"));
     std::fs::create_dir_all(&statics).unwrap_or_else(|e| panic!("{e}"));
     std::os::unix::fs::symlink(outside.path().join("secret.txt"), statics.join("secret.txt"))
         .unwrap_or_else(|e| panic!("{e}"));
     edit(&site.path().join("book.toml"), "languages", "theme = \"custom\"\nlanguages");
+    // A theme file linking outside the site is refused: the first build fails, nothing leaks.
+    let server = serve(site.path());
+    let (status, body) = get(server.port, "/assets/secret.txt");
+    assert!(status == 503 || status == 404, "{status}");
+    assert!(!body.contains("TOPSECRET"), "the linked file leaked: {body}");
+    drop(server);
+    std::fs::remove_file(statics.join("secret.txt")).unwrap_or_else(|e| panic!("{e}"));
     let server = serve(site.path());
     assert_eq!(get(server.port, "/en/index.html").0, 200);
     for target in [
@@ -248,7 +255,7 @@ fn no_path_escapes_the_site() {
     ] {
         let (status, body) = get(server.port, target);
         assert!(status == 404 || status == 400, "{target}: {status}");
-        assert!(!body.contains("secret") && !body.contains("[book]"), "{target} leaked");
+        assert!(!body.contains("TOPSECRET") && !body.contains("[book]"), "{target} leaked");
     }
     assert_eq!(request(server.port, "POST", "/en/index.html").0, 405);
     assert_eq!(request(server.port, "DELETE", "/en/index.html").0, 405);
@@ -589,7 +596,8 @@ fn a_folder_named_without_its_slash_is_redirected_to_it() {
         assert_eq!(get(port, &link).0, 200, "{link}");
     }
     // Only a folder with an index page is redirected.
-    for target in ["/ja/procedures", "/ja/nothing", "/en/index"] {
+    assert_eq!(get(port, "/ja/procedures").0, 308, "the procedures list is a folder with an index page");
+    for target in ["/ja/nothing", "/en/index", "/ja/procedures/install"] {
         assert_eq!(get(port, target).0, 404, "{target}");
     }
 }
