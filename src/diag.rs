@@ -189,7 +189,7 @@ impl Diagnostics {
 pub struct SourceFile {
     /// Relative to the site root.
     pub path: PathBuf,
-    pub text: String,
+    pub text: std::sync::Arc<str>,
 }
 
 impl SourceFile {

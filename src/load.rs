@@ -396,7 +396,7 @@ pub fn read_source(root: &Path, rel: &Path, diags: &mut Diagnostics) -> Option<S
         }
     };
     match String::from_utf8(bytes) {
-        Ok(text) => Some(SourceFile { path: rel.to_path_buf(), text }),
+        Ok(text) => Some(SourceFile { path: rel.to_path_buf(), text: text.into() }),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
@@ -608,48 +608,66 @@ fn read_pages(
     sections: &mut Vec<RawSectionDir>,
     diags: &mut Diagnostics,
 ) -> (Vec<RawPageFile>, Vec<PathBuf>) {
-    let mut pages = Vec::new();
+    use rayon::prelude::*;
     let mut stray = Vec::new();
+    let mut named = Vec::new();
     for (rel, sub) in walk(root, ContentKind::Pages, cache, sections, diags) {
-        let Some(stem) = sub.strip_suffix(".md") else {
-            stray.push(rel);
-            continue;
-        };
-        let Some((id, lang)) = stem.rsplit_once('.') else {
-            stray.push(rel);
-            continue;
-        };
-        if lang.contains('/') {
-            stray.push(rel);
-            continue;
+        let parts = sub.strip_suffix(".md").and_then(|stem| stem.rsplit_once('.'));
+        match parts {
+            Some((id, lang)) if !lang.contains('/') => named.push((id.to_string(), lang.to_string(), rel)),
+            _ => stray.push(rel),
         }
-        if !check_item_id(&rel, id, diags) {
-            continue;
-        }
-        let stamp = cache.and_then(|_| LoadCache::stamp(root, &rel));
-        if let Some(hit) = cache.zip(stamp.as_ref()).and_then(|(c, s)| c.get::<RawPageFile>(&rel, s)) {
-            pages.push(hit);
-            continue;
-        }
-        let Some(file) = read_source(root, &rel, diags) else { continue };
-        let Some((front_text, front_offset, body_offset)) = split_front_matter(&file.text) else {
-            diags.push(
-                Diagnostic::error(
-                    &rel,
-                    "missing front matter: start the file with a `+++` line, `title = \"…\"`, and a closing `+++` line",
-                )
-                .at(file.locate(0..0)),
-            );
-            continue;
-        };
-        let Some(front) = parse_toml::<RawFrontMatter>(&file, front_text, front_offset, diags) else { continue };
-        let page = RawPageFile { id: id.to_string(), lang: lang.to_string(), front, body_offset, file };
-        if let (Some(c), Some(s)) = (cache, stamp) {
-            c.put(&rel, s, page.clone());
-        }
-        pages.push(page);
+    }
+    // Read and parsed in parallel; results and diagnostics keep the sorted file order.
+    let results: Vec<(Option<RawPageFile>, Diagnostics)> = named
+        .into_par_iter()
+        .map(|(id, lang, rel)| {
+            let mut d = Diagnostics::default();
+            let page = read_page(root, cache, id, lang, &rel, &mut d);
+            (page, d)
+        })
+        .collect();
+    let mut pages = Vec::with_capacity(results.len());
+    for (page, d) in results {
+        diags.extend(d);
+        pages.extend(page);
     }
     (pages, stray)
+}
+
+/// Reads one language file of a page: its front matter and where its body starts.
+fn read_page(
+    root: &Path,
+    cache: Option<&LoadCache>,
+    id: String,
+    lang: String,
+    rel: &Path,
+    diags: &mut Diagnostics,
+) -> Option<RawPageFile> {
+    if !check_item_id(rel, &id, diags) {
+        return None;
+    }
+    let stamp = cache.and_then(|_| LoadCache::stamp(root, rel));
+    if let Some(hit) = cache.zip(stamp.as_ref()).and_then(|(c, s)| c.get::<RawPageFile>(rel, s)) {
+        return Some(hit);
+    }
+    let file = read_source(root, rel, diags)?;
+    let Some((front_text, front_offset, body_offset)) = split_front_matter(&file.text) else {
+        diags.push(
+            Diagnostic::error(
+                rel,
+                "missing front matter: start the file with a `+++` line, `title = \"…\"`, and a closing `+++` line",
+            )
+            .at(file.locate(0..0)),
+        );
+        return None;
+    };
+    let front = parse_toml::<RawFrontMatter>(&file, front_text, front_offset, diags)?;
+    let page = RawPageFile { id, lang, front, body_offset, file };
+    if let (Some(c), Some(s)) = (cache, stamp) {
+        c.put(rel, s, page.clone());
+    }
+    Some(page)
 }
 
 /// Splits `+++\n<toml>\n+++\n<body>`: returns the TOML text, its offset and the body's offset.

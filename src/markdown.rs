@@ -169,6 +169,60 @@ pub fn links(md: &str) -> Vec<FoundLink> {
         .collect()
 }
 
+/// What validation needs of one text, from a single parse: whether it is within the limits, its
+/// links, and (when asked) its heading ids.
+pub struct Scan {
+    pub limit: Result<(), Limit>,
+    pub links: Vec<FoundLink>,
+    pub headings: Vec<(String, Range<usize>)>,
+}
+
+/// Scans `md` once for [`check_limits`], [`links`] and, with `headings`, [`heading_ids`].
+pub fn scan(md: &str, headings: bool) -> Scan {
+    let mut out = Scan { limit: Ok(()), links: Vec::new(), headings: Vec::new() };
+    if md.len() > MAX_TEXT_BYTES {
+        out.limit = Err(Limit::TooLong(md.len()));
+        return out;
+    }
+    let mut depth = 0usize;
+    let mut current: Option<(Option<String>, String, Range<usize>)> = None;
+    for (event, range) in Parser::new_ext(md, options()).into_offset_iter() {
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Html(html) | Event::InlineHtml(html) => depth = raw_html_depth(depth, html),
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            out.limit = Err(Limit::TooDeep(range));
+            return out;
+        }
+        match event {
+            Event::Start(Tag::Link { link_type: LinkType::Email, dest_url, .. }) => {
+                out.links.push(FoundLink { dest: format!("mailto:{dest_url}"), range });
+            }
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                out.links.push(FoundLink { dest: dest_url.into_string(), range });
+            }
+            Event::Start(Tag::Heading { id, .. }) if headings => {
+                current = Some((id.map(|i| i.into_string()), String::new(), range));
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, text, _)) = current.as_mut() {
+                    text.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((id, text, range)) = current.take() {
+                    out.headings.push((id.unwrap_or_else(|| slugify(&text)), range));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The ids of the headings of `md`, explicit (`{#id}`) or derived from the text, with their ranges.
 pub fn heading_ids(md: &str) -> Vec<(String, Range<usize>)> {
     let mut out = Vec::new();
@@ -339,6 +393,9 @@ fn is_plain_class(class: &str) -> bool {
 
 /// Renders a one-paragraph text (a title, an answer) without the surrounding `<p>`.
 pub fn to_inline_html(md: &str, opts: &RenderOptions<'_>) -> String {
+    if is_plain_line(md) {
+        return escape(md);
+    }
     let html = to_html(md, opts, 1);
     let trimmed = html.trim_end();
     match trimmed.strip_prefix("<p>").and_then(|s| s.strip_suffix("</p>")) {
@@ -347,8 +404,22 @@ pub fn to_inline_html(md: &str, opts: &RenderOptions<'_>) -> String {
     }
 }
 
+/// Whether `md` is one line that Markdown leaves as it is: no markup character, nothing at its
+/// start that opens a block. Most titles are; they skip the parser (navigation shows many).
+fn is_plain_line(md: &str) -> bool {
+    const MARKUP: &[u8] = b"\\`*_[]<>!&#~|{}'\"\n\r\t";
+    let first = md.bytes().next();
+    !md.is_empty()
+        && md.trim() == md
+        && !first.is_some_and(|b| b.is_ascii_digit() || b"-+=".contains(&b))
+        && !md.bytes().any(|b| MARKUP.contains(&b))
+}
+
 /// The plain text of `md`, for `<title>`, `aria-label` and the like.
 pub fn to_plain(md: &str) -> String {
+    if is_plain_line(md) {
+        return md.to_string();
+    }
     let mut out = String::new();
     for event in Parser::new_ext(md, options()) {
         match event {
@@ -395,6 +466,37 @@ pub fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_lines_skip_the_parser_with_the_same_result() {
+        let opts = RenderOptions { allow_html: false, resolve: &|_, id, _| id.to_string() };
+        for md in [
+            "Sign in to VLSC",
+            "VLSC サインイン",
+            "Microsoft 365 (Office 365) のアカウント",
+            "“Quoted” — dash; colon: ok?",
+            "a.b/c,d(e)f",
+        ] {
+            assert!(is_plain_line(md), "{md}");
+            let parsed: String = {
+                let mut out = String::new();
+                for event in Parser::new_ext(md, options()) {
+                    if let Event::Text(t) = event {
+                        out.push_str(&t);
+                    }
+                }
+                out
+            };
+            assert_eq!(to_plain(md), parsed, "{md}");
+            let html = to_html(md, &opts, 1);
+            assert_eq!(format!("<p>{}</p>", to_inline_html(md, &opts)), html.trim_end(), "{md}");
+        }
+        for md in
+            ["1. x", "- x", "# x", " x", "x  ", "**x**", "a\nb", "x &amp; y", "it's", "[x](y)", "`x`", "a_b", "=", "+x"]
+        {
+            assert!(!is_plain_line(md), "{md}");
+        }
+    }
 
     fn opts() -> RenderOptions<'static> {
         RenderOptions {

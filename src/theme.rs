@@ -80,7 +80,7 @@ pub fn load_theme(
             }
             let rel = templates.join(&rel_name);
             if let Some(f) = crate::load::read_source(root, &rel, diags) {
-                sources.insert(rel_name, (crate::diag::display_path(&rel), f.text));
+                sources.insert(rel_name, (crate::diag::display_path(&rel), f.text.to_string()));
             }
         }
         let statics = dir.join("static");

@@ -2,9 +2,11 @@
 //! scenario or page, and their `#fragment` an existing step or heading.
 
 use super::{Page, Part, Procedure, Scenario, Step, scenario_step_anchor, suggest};
-use crate::config::Texts;
+use crate::config::{TextOrigin, Texts};
+use crate::diag::{Diagnostic, SourceFile};
 use crate::ids::{PageId, ProcedureId, ScenarioId};
-use crate::markdown::{Limit, LinkDest, RefKind, check_limits, classify, heading_ids, links};
+use crate::markdown::{Limit, LinkDest, RefKind, classify, heading_ids, scan};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The fragments each page offers.
@@ -27,10 +29,11 @@ pub(super) fn check(
     pages: &BTreeMap<PageId, Page>,
     ids: &super::KnownIds,
 ) {
+    let languages = texts.languages;
     let anchors = Anchors {
         procedures: procedures.iter().map(|(id, p)| (id.to_string(), step_anchors(&p.steps).collect())).collect(),
         scenarios: scenarios
-            .iter()
+            .par_iter()
             .map(|(id, s)| {
                 let mut set: BTreeSet<String> = BTreeSet::from(["symptom".to_string()]);
                 for part in &s.parts {
@@ -45,7 +48,7 @@ pub(super) fn check(
                             }
                         }
                         Part::Text(t) => {
-                            for lang in texts.languages {
+                            for lang in languages {
                                 set.extend(heading_ids(t.get(lang)).into_iter().map(|(h, _)| h));
                             }
                         }
@@ -55,10 +58,9 @@ pub(super) fn check(
             })
             .collect(),
         pages: pages
-            .iter()
+            .par_iter()
             .map(|(id, p)| {
-                let per_lang = texts
-                    .languages
+                let per_lang = languages
                     .iter()
                     .map(|l| heading_ids(p.body.get(l)).into_iter().map(|(h, _)| h).collect())
                     .collect();
@@ -66,88 +68,91 @@ pub(super) fn check(
             })
             .collect(),
     };
+    // Every text is checked on its own, in parallel; the diagnostics keep the texts' order.
+    let files = &texts.files;
+    let found: Vec<Vec<Diagnostic>> =
+        texts.origins.par_iter().map(|(origin, md)| check_text(files, origin, md, &anchors, ids)).collect();
+    for d in found.into_iter().flatten() {
+        texts.diags.push(d);
+    }
+}
 
+/// The problems of one Markdown text: over the limits, duplicate or reserved heading ids (page
+/// bodies), links to unknown pages or fragments.
+fn check_text(
+    files: &[SourceFile],
+    origin: &TextOrigin,
+    md: &str,
+    anchors: &Anchors,
+    ids: &super::KnownIds,
+) -> Vec<Diagnostic> {
+    let file = &files[origin.file];
+    let error = |span: std::ops::Range<usize>, message: String| {
+        Diagnostic::error(&file.path, message).at(file.locate(span)).key(origin.key.clone())
+    };
+    let scan = scan(md, origin.exact);
+    // A text too long or too deeply nested to render safely is refused, and not read further.
+    if let Err(limit) = scan.limit {
+        let span = match (&limit, origin.exact) {
+            // Only the start: the element too deep may run to the end of the text.
+            (Limit::TooDeep(range), true) => origin.span.start + range.start..origin.span.start + range.start + 1,
+            _ => origin.span.start..origin.span.start,
+        };
+        return vec![error(span, limit.message())];
+    }
+    let mut out = Vec::new();
     // Heading ids must be unique within a page body, or the second heading cannot be linked.
-    let page_origins: Vec<usize> = (0..texts.origins.len()).filter(|i| texts.origins[*i].0.exact).collect();
-    for i in page_origins {
-        let (origin, md) = texts.origins[i].clone();
+    if origin.exact {
         let mut seen = BTreeSet::new();
-        for (id, range) in heading_ids(&md) {
+        for (id, range) in scan.headings {
             let span = origin.span.start + range.start..origin.span.start + range.end;
             if !seen.insert(id.clone()) {
-                texts.error(
-                    origin.file,
+                out.push(error(
                     span,
-                    &origin.key,
                     format!("duplicate heading id `{id}`: give one of the headings another `{{#id}}`"),
-                );
+                ));
             } else if id.starts_with("vd-") {
-                texts.error(
-                    origin.file,
-                    span,
-                    &origin.key,
-                    format!("heading id `{id}` is reserved for the theme (ids starting with `vd-`)"),
-                );
+                out.push(error(span, format!("heading id `{id}` is reserved for the theme (ids starting with `vd-`)")));
             }
         }
     }
-
-    for i in 0..texts.origins.len() {
-        let (origin, md) = texts.origins[i].clone();
-        // A text too long or too deeply nested to render safely is refused, and not read further.
-        if let Err(limit) = check_limits(&md) {
-            let span = match (&limit, origin.exact) {
-                // Only the start: the element too deep may run to the end of the text.
-                (Limit::TooDeep(range), true) => origin.span.start + range.start..origin.span.start + range.start + 1,
-                _ => origin.span.start..origin.span.start,
-            };
-            texts.error(origin.file, span, &origin.key, limit.message());
-            continue;
-        }
-        for link in links(&md) {
-            let problem = match classify(&link.dest) {
-                LinkDest::External | LinkDest::Fragment(_) => None,
-                LinkDest::Unsupported => Some(format!(
-                    "unsupported link `{}`: use `procedure:<id>`, `scenario:<id>`, `page:<id>` or an absolute URL (https:, mailto:, tel:)",
-                    link.dest
-                )),
-                LinkDest::Internal { kind, id, fragment } => {
-                    let (known, frags): (&BTreeSet<String>, Option<&BTreeSet<String>>) = match kind {
-                        RefKind::Procedure => (&ids.procedures, anchors.procedures.get(id)),
-                        RefKind::Scenario => (&ids.scenarios, anchors.scenarios.get(id)),
-                        RefKind::Page => (&ids.pages, anchors.pages.get(id).and_then(|v| v.get(origin.lang))),
-                    };
-                    if !known.contains(id) {
-                        Some(format!(
-                            "unknown {} `{id}` in link `{}`{}",
-                            kind.name(),
+    for link in scan.links {
+        let problem = match classify(&link.dest) {
+            LinkDest::External | LinkDest::Fragment(_) => None,
+            LinkDest::Unsupported => Some(format!(
+                "unsupported link `{}`: use `procedure:<id>`, `scenario:<id>`, `page:<id>` or an absolute URL (https:, mailto:, tel:)",
+                link.dest
+            )),
+            LinkDest::Internal { kind, id, fragment } => {
+                let (known, frags): (&BTreeSet<String>, Option<&BTreeSet<String>>) = match kind {
+                    RefKind::Procedure => (&ids.procedures, anchors.procedures.get(id)),
+                    RefKind::Scenario => (&ids.scenarios, anchors.scenarios.get(id)),
+                    RefKind::Page => (&ids.pages, anchors.pages.get(id).and_then(|v| v.get(origin.lang))),
+                };
+                if !known.contains(id) {
+                    Some(format!("unknown {} `{id}` in link `{}`{}", kind.name(), link.dest, suggest(id, known.iter())))
+                } else {
+                    match (fragment, frags) {
+                        (Some(f), Some(set)) if !set.contains(f) => Some(format!(
+                            "link `{}`: {} `{id}` has no step or heading `#{f}`{}",
                             link.dest,
-                            suggest(id, known.iter())
-                        ))
-                    } else {
-                        match (fragment, frags) {
-                            (Some(f), Some(set)) if !set.contains(f) => Some(format!(
-                                "link `{}`: {} `{id}` has no step or heading `#{f}`{}",
-                                link.dest,
-                                kind.name(),
-                                suggest(f, set.iter())
-                            )),
-                            _ => None,
-                        }
+                            kind.name(),
+                            suggest(f, set.iter())
+                        )),
+                        _ => None,
                     }
                 }
-            };
-            if let Some(message) = problem {
-                let loc = if origin.exact {
-                    let start = origin.span.start + link.range.start;
-                    let f = &texts.files[origin.file];
-                    f.locate_in(start..origin.span.start + link.range.end, &link.dest)
-                } else {
-                    texts.files[origin.file].locate_in(origin.span.clone(), &link.dest)
-                };
-                let path = texts.files[origin.file].path.clone();
-                texts.diags.push(crate::diag::Diagnostic::error(path, message).at(loc).key(origin.key.clone()));
             }
+        };
+        if let Some(message) = problem {
+            let loc = if origin.exact {
+                let start = origin.span.start + link.range.start;
+                file.locate_in(start..origin.span.start + link.range.end, &link.dest)
+            } else {
+                file.locate_in(origin.span.clone(), &link.dest)
+            };
+            out.push(Diagnostic::error(&file.path, message).at(loc).key(origin.key.clone()));
         }
     }
+    out
 }
