@@ -19,6 +19,7 @@ import time
 def main():
     binary, site, proc = sys.argv[1], sys.argv[2], sys.argv[3]
     n = int(sys.argv[4]) if len(sys.argv) > 4 else 20
+    started = time.perf_counter()
     server = subprocess.Popen([binary, "serve", "--port", "0", "--root", site],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
@@ -31,6 +32,10 @@ def main():
                 port = int(m.group(1))
         if port is None:
             sys.exit("serve did not start")
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        conn.request("GET", "/en/index.html")
+        conn.getresponse().read()
+        ready = (time.perf_counter() - started) * 1000
         threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
         events = []
         cond = threading.Condition()
@@ -52,12 +57,24 @@ def main():
         path = os.path.join(site, "content", "procedures", proc + ".toml")
         original = open(path, encoding="utf-8").read()
         page = f"/en/procedures/{proc}.html"
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        conn.request("GET", page)
+        if conn.getresponse().status != 200:
+            sys.exit(f"{page} is not served")
         to_event, to_page, rendered = [], [], []
         time.sleep(0.5)
         try:
             for i in range(n):
                 marker = f"bench-edit-{i}-{time.time_ns()}"
-                text = original.replace('en = "', f'en = "{marker} ', 1) if 'en = "' in original else original
+                # Edit the first step's English text (not the title, which other pages list).
+                at = original.index("[[steps]]")
+                head, tail = original[:at], original[at:]
+                multiline = "text.en = " + "'" * 3 + "\n"
+                if multiline in tail:
+                    tail = tail.replace(multiline, multiline + marker + " ", 1)
+                else:
+                    tail = tail.replace('en = "', f'en = "{marker} ', 1)
+                text = head + tail
                 with cond:
                     seen = len(events)
                 start = time.perf_counter()
@@ -83,6 +100,12 @@ def main():
         finally:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(original)
+        rss = 0
+        with open(f"/proc/{server.pid}/status") as status:
+            for line in status:
+                if line.startswith(("VmHWM:", "VmRSS:")):
+                    rss = max(rss, int(line.split()[1]) // 1024)
+        print(f"ready (start → home page served): {ready:.0f} ms; peak RSS {rss} MiB")
         print(f"write → reload event: median {statistics.median(to_event):.1f} ms "
               f"(min {min(to_event):.1f}, max {max(to_event):.1f}, n={n})")
         print(f"write → page shows the edit: median {statistics.median(to_page):.1f} ms "
