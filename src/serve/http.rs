@@ -108,15 +108,21 @@ async fn handle(State(shared): State<Shared>, method: Method, uri: Uri, headers:
             status_page("The first build failed"),
         );
     };
-    if let Some(file) = snapshot.files.get(&crate::ids::SitePath::new(&path)) {
-        if path.ends_with(".html") {
+    match snapshot.get(&crate::ids::SitePath::new(&path)) {
+        Some(Ok(file)) if path.ends_with(".html") => {
             return respond(StatusCode::OK, content_type(&path), inject(&file.contents));
         }
-        return respond(StatusCode::OK, content_type(&path), file.contents.clone());
+        Some(Ok(file)) => return respond(StatusCode::OK, content_type(&path), file.contents.clone()),
+        // A template that fails on this page only: show why, like any build error.
+        Some(Err(d)) => {
+            let page = format!("<pre>{}</pre>", crate::markdown::escape(&d.to_string()));
+            return respond(StatusCode::INTERNAL_SERVER_ERROR, "text/html; charset=utf-8", inject(page.as_bytes()));
+        }
+        None => {}
     }
     // A folder named without its slash: its index page would resolve its relative links against
     // the parent folder, so send the browser to the folder itself.
-    if snapshot.files.contains_key(&crate::ids::SitePath::new(format!("{path}/index.html"))) {
+    if snapshot.contains(&crate::ids::SitePath::new(format!("{path}/index.html"))) {
         let segments: Vec<String> = path.split('/').map(|s| utf8_percent_encode(s, SEGMENT).to_string()).collect();
         let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
         let mut r = respond(StatusCode::PERMANENT_REDIRECT, "text/plain; charset=utf-8", Vec::new());

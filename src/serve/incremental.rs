@@ -1,28 +1,75 @@
-//! Incremental rebuilds for `serve`: reload and validate the whole site (cheap: unchanged files
-//! come from the load cache), then re-render only the pages whose inputs changed, reusing the
-//! other pages of the previous build. Rendering goes through the same [`crate::render_into`]
-//! path as `build`, so the result is byte-identical to a full build; `tests/serve.rs` checks it
-//! after a series of edits.
+//! Snapshots and incremental rebuilds for `serve`. A snapshot is a validated site whose pages are
+//! rendered when first requested and kept; memory grows with the pages readers open, not with
+//! the site. A rebuild reloads and validates the site (unchanged files come from the load cache),
+//! keeps the rendered pages whose inputs did not change, and renders again, at once, the open
+//! pages whose inputs changed, so that a reload is instant. Pages are rendered by the same
+//! [`crate::render::render_page`] as `build`'s, so they are byte-identical to a full build;
+//! `tests/serve.rs` checks it after a series of edits.
 
 use crate::config::Text;
+use crate::diag::Diagnostic;
 use crate::ids::{Lang, PageId, ProcedureId, ScenarioId, SectionId, SitePath, parent_section};
 use crate::load::ContentKind;
 use crate::markdown::{LinkDest, RefKind, classify, links};
 use crate::model::{Item, Part, Section, Site};
-use crate::render::{OutputFile, PageKind, RenderError, all_pages, page_path};
+use crate::render::{OutputFile, PageKind, RenderError, all_pages, page_path, render_page};
+use crate::theme::Theme;
 use crate::{BuildError, diag::Diagnostics};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// A complete build held in memory: what `serve` answers requests from.
+/// A good build held in memory: what `serve` answers requests from.
 pub struct Snapshot {
     pub site: Site,
+    theme: Arc<Theme>,
     pub theme_fingerprint: u64,
-    /// Shared with later snapshots: a rebuild reuses unchanged pages without copying them.
-    pub files: BTreeMap<SitePath, Arc<OutputFile>>,
+    /// Every page of the site, by path.
+    pages: BTreeMap<SitePath, (PageKind, Option<Lang>)>,
+    /// Theme files, the highlighting stylesheet and the sitemap.
+    assets: BTreeMap<SitePath, Arc<OutputFile>>,
+    /// The pages rendered so far; shared with later snapshots while their inputs stay the same.
+    rendered: Mutex<BTreeMap<SitePath, Arc<OutputFile>>>,
     sections: BTreeMap<(ContentKind, SectionId), SectionDigest>,
+}
+
+impl Snapshot {
+    /// The file at `path`: an asset, or a page (rendered now if nobody asked for it before).
+    /// `None` when the site has no such file; an error when a template fails on this page.
+    pub fn get(&self, path: &SitePath) -> Option<Result<Arc<OutputFile>, Box<Diagnostic>>> {
+        if let Some(asset) = self.assets.get(path) {
+            return Some(Ok(Arc::clone(asset)));
+        }
+        let (kind, lang) = self.pages.get(path)?;
+        if let Some(page) = self.lock().get(path) {
+            return Some(Ok(Arc::clone(page)));
+        }
+        Some(render_page(&self.site, &self.theme, kind, lang.as_ref()).map(|page| {
+            let page = Arc::new(page);
+            self.lock().insert(path.clone(), Arc::clone(&page));
+            page
+        }))
+    }
+
+    /// Whether the site has a file at `path`.
+    pub fn contains(&self, path: &SitePath) -> bool {
+        self.assets.contains_key(path) || self.pages.contains_key(path)
+    }
+
+    /// Every path of the site: pages, then assets.
+    pub fn paths(&self) -> impl Iterator<Item = &SitePath> {
+        self.pages.keys().chain(self.assets.keys())
+    }
+
+    /// How many pages are rendered and kept.
+    pub fn rendered_pages(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<SitePath, Arc<OutputFile>>> {
+        self.rendered.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// The outcome of one rebuild.
@@ -60,6 +107,8 @@ enum Entity {
 }
 
 /// Rebuilds the site at `root`, reusing what it can of `previous` and the parsed files of `cache`.
+/// A first build renders the home pages (so that a broken template shows at once); a later one
+/// renders again the pages readers have open whose inputs changed.
 pub fn rebuild_cached(
     root: &Path,
     previous: Option<&Snapshot>,
@@ -67,19 +116,29 @@ pub fn rebuild_cached(
 ) -> Result<Rebuilt, BuildError> {
     let (site, theme, warnings) = crate::load_and_validate_cached(root, cache)?;
     let sections = digests(&site);
-    let pages = all_pages(&site);
-    let dirty: Vec<(PageKind, Option<Lang>)> = match previous {
-        Some(prev)
-            if prev.theme_fingerprint == theme.fingerprint
+    let all = all_pages(&site);
+    let pages: BTreeMap<SitePath, (PageKind, Option<Lang>)> =
+        all.iter().map(|(k, l)| (page_path(k, l.as_ref()), (k.clone(), l.clone()))).collect();
+    let mut kept = BTreeMap::new();
+    let mut dirty: Vec<(PageKind, Option<Lang>)> = Vec::new();
+    match previous {
+        Some(prev) => {
+            let same_frame = prev.theme_fingerprint == theme.fingerprint
                 && prev.site.config == site.config
-                && prev.site.ui == site.ui =>
-        {
-            let changed = changed_entities(prev, &site, &sections);
-            pages.iter().filter(|(kind, _)| depends_on(&site, kind, &changed)).cloned().collect()
+                && prev.site.ui == site.ui;
+            let changed = if same_frame { changed_entities(prev, &site, &sections) } else { BTreeSet::new() };
+            for (path, file) in prev.lock().iter() {
+                let Some((kind, lang)) = pages.get(path) else { continue };
+                if same_frame && !depends_on(&site, kind, &changed) {
+                    kept.insert(path.clone(), Arc::clone(file));
+                } else {
+                    dirty.push((kind.clone(), lang.clone()));
+                }
+            }
         }
-        _ => pages.clone(),
-    };
-    let rendered = Mutex::new(BTreeMap::new());
+        None => dirty.extend(all.iter().filter(|(k, _)| matches!(k, PageKind::Root | PageKind::Home)).cloned()),
+    }
+    let rendered = Mutex::new(kept);
     let sink = |f: OutputFile| -> Result<(), std::convert::Infallible> {
         rendered.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(f.path.clone(), Arc::new(f));
         Ok(())
@@ -93,26 +152,15 @@ pub fn rebuild_cached(
         }
         Err(RenderError::Sink(never)) => match never {},
     }
-    let mut files = rendered.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let rendered_count = files.len();
-    if let Some(prev) = previous {
-        for (kind, lang) in &pages {
-            let path = page_path(kind, lang.as_ref());
-            if !files.contains_key(&path)
-                && let Some(old) = prev.files.get(&path)
-            {
-                files.insert(path, Arc::clone(old));
-            }
-        }
-    }
-    let any_code = files.values().any(|f| f.uses_highlight);
-    for asset in crate::render::assets(&site, &theme, &pages, any_code) {
-        files.insert(asset.path.clone(), Arc::new(asset));
-    }
+    // The highlighting stylesheet is offered whether or not a page shows code: which pages do
+    // is known only once all are rendered, and `serve` renders pages when they are requested.
+    let assets =
+        crate::render::assets(&site, &theme, &all, true).into_iter().map(|f| (f.path.clone(), Arc::new(f))).collect();
+    let theme_fingerprint = theme.fingerprint;
     Ok(Rebuilt {
-        snapshot: Snapshot { site, theme_fingerprint: theme.fingerprint, files, sections },
-        rendered: rendered_count,
-        total_pages: pages.len(),
+        rendered: dirty.len(),
+        total_pages: all.len(),
+        snapshot: Snapshot { site, theme: Arc::new(theme), theme_fingerprint, pages, assets, rendered, sections },
         warnings,
     })
 }
