@@ -8,18 +8,19 @@ use crate::ids::Lang;
 use crate::load::{Parsed, RawBook, RawText};
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A localized Markdown text: one value per language, in `book.toml`'s order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Text(Vec<String>);
+pub struct Text(Vec<Arc<str>>);
 
 impl Text {
-    pub fn from_values(values: Vec<String>) -> Text {
+    pub fn from_values(values: Vec<Arc<str>>) -> Text {
         Text(values)
     }
 
     pub fn get(&self, lang: &Lang) -> &str {
-        self.0.get(lang.index).map_or("", String::as_str)
+        self.0.get(lang.index).map_or("", |s| s)
     }
 }
 
@@ -53,7 +54,8 @@ pub struct Config {
 pub struct Texts<'a> {
     pub languages: &'a [Lang],
     pub files: Vec<SourceFile>,
-    pub origins: Vec<(TextOrigin, String)>,
+    /// Every text converted, with where it came from; shared with the texts themselves.
+    pub origins: Vec<(TextOrigin, Arc<str>)>,
     pub diags: &'a mut Diagnostics,
 }
 
@@ -102,8 +104,8 @@ impl Texts<'_> {
                         lang: lang.index,
                         exact: false,
                     };
-                    self.origins.push((origin, v.get_ref().clone()));
-                    values.push(v.get_ref().clone());
+                    self.origins.push((origin, Arc::clone(v.get_ref())));
+                    values.push(Arc::clone(v.get_ref()));
                 }
                 None => {
                     self.error(file, raw.span(), key, format!("missing `{}` text in `{key}`", lang.code));
@@ -122,9 +124,9 @@ impl Texts<'_> {
     }
 
     /// Records a Markdown text whose position maps exactly (a page body).
-    pub fn record_exact(&mut self, file: usize, key: &str, lang: usize, offset: usize, md: &str) {
+    pub fn record_exact(&mut self, file: usize, key: &str, lang: usize, offset: usize, md: &Arc<str>) {
         let origin = TextOrigin { file, span: offset..offset + md.len(), key: key.to_string(), lang, exact: true };
-        self.origins.push((origin, md.to_string()));
+        self.origins.push((origin, Arc::clone(md)));
     }
 }
 

@@ -14,7 +14,8 @@ use std::sync::Arc;
 use toml::Spanned;
 
 /// A localized text as written: `{ ja = "…", en = "…" }`, with spans for every part.
-pub type RawText = Spanned<BTreeMap<Spanned<String>, Spanned<String>>>;
+/// The values are shared with the validated texts made from them.
+pub type RawText = Spanned<BTreeMap<Spanned<String>, Spanned<Arc<str>>>>;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -172,7 +173,8 @@ impl ContentKind {
 pub struct Parsed<T> {
     pub id: String,
     pub file: SourceFile,
-    pub value: T,
+    /// Shared, so that `serve`'s load cache hands out unchanged files without copying them.
+    pub value: Arc<T>,
 }
 
 /// One language file of a page.
@@ -298,7 +300,7 @@ mod cache_tests {
     fn load(root: &Path, cache: &LoadCache) -> String {
         let mut diags = Diagnostics::default();
         let parsed = read_toml::<Value>(root, Path::new("a.toml"), "a".to_string(), Some(cache), &mut diags);
-        parsed.map(|p| p.value.v).unwrap_or_else(|| panic!("{diags:?}"))
+        parsed.map(|p| p.value.v.clone()).unwrap_or_else(|| panic!("{diags:?}"))
     }
 
     #[test]
@@ -429,7 +431,7 @@ fn read_toml<T: DeserializeOwned + Clone + Send + Sync + 'static>(
     }
     let file = read_source(root, rel, diags)?;
     let value = parse_toml::<T>(&file, &file.text, 0, diags)?;
-    let parsed = Parsed { id, file, value };
+    let parsed = Parsed { id, file, value: Arc::new(value) };
     if let (Some(c), Some(s)) = (cache, stamp) {
         c.put(rel, s, parsed.clone());
     }

@@ -443,7 +443,7 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
             }
             titles[lang.index] = f.front.title.get_ref().clone();
             descriptions[lang.index] = f.front.description.as_ref().map(|d| d.get_ref().clone());
-            let body = f.file.text[f.body_offset..].to_string();
+            let body: std::sync::Arc<str> = f.file.text[f.body_offset..].into();
             texts.record_exact(file, "body", lang.index, f.body_offset, &body);
             bodies[lang.index] = Some(body);
         }
@@ -459,7 +459,7 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
             }
         }
         if ok {
-            let body = Text::from_values(bodies.into_iter().map(Option::unwrap_or_default).collect());
+            let body = Text::from_values(bodies.into_iter().map(|b| b.unwrap_or_else(|| "".into())).collect());
             let weight = weight.map_or(0, |(w, _)| w);
             out.insert(PageId::new(id), Page { id: PageId::new(id), titles, descriptions, body, weight });
         }

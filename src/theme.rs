@@ -259,7 +259,7 @@ impl ThemeStrings {
             }
             let site_file = site.iter().find(|f| f.id == lang.code);
             if let Some(file) = site_file {
-                for (key, value) in &file.value {
+                for (key, value) in file.value.iter() {
                     if english.contains_key(key.get_ref()) {
                         strings.insert(key.get_ref().clone(), value.get_ref().clone());
                     } else {

@@ -82,6 +82,8 @@ pub struct AppState {
     pub events: broadcast::Sender<BuildState>,
     /// Parsed source files, so that a rebuild reads only what changed.
     pub cache: crate::load::LoadCache,
+    /// The warnings printed last, so that a rebuild prints them only when they changed.
+    warnings: std::sync::Mutex<String>,
 }
 
 impl AppState {
@@ -91,6 +93,7 @@ impl AppState {
             state: RwLock::new(BuildState { generation: 0, errors: Vec::new() }),
             events: broadcast::channel(64).0,
             cache: crate::load::LoadCache::default(),
+            warnings: std::sync::Mutex::new(String::new()),
         }
     }
 
@@ -111,7 +114,7 @@ impl AppState {
         let mut state = self.current_state();
         let outcome = match result {
             Ok(Rebuilt { snapshot, rendered, total_pages, warnings }) => {
-                print_diagnostics(&warnings);
+                self.print_warnings_if_changed(&warnings);
                 match self.snapshot.write() {
                     Ok(mut s) => *s = Some(Arc::new(snapshot)),
                     Err(p) => *p.into_inner() = Some(Arc::new(snapshot)),
@@ -150,6 +153,19 @@ impl AppState {
         // Nobody listening is fine: no page is open yet.
         let _ = self.events.send(state);
         outcome
+    }
+}
+
+impl AppState {
+    /// Prints the warnings of a good build unless they are the ones printed last: a site with
+    /// thousands of warnings does not repeat them at every save.
+    fn print_warnings_if_changed(&self, warnings: &Diagnostics) {
+        let text: String = warnings.sorted().iter().map(|d| format!("{d}\n\n")).collect();
+        let mut last = self.warnings.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *last != text {
+            eprint!("{text}");
+            *last = text;
+        }
     }
 }
 
