@@ -105,9 +105,18 @@ fn the_selector_reaches_every_situation_and_leads_nowhere_without_a_way_on() {
 #[test]
 fn no_page_shows_a_label_twice() {
     let guide = common::bundled_guide();
-    let public = build_ok(guide.path());
+    let sites = [guide, common::site("basic"), common::site("sections")];
+    for (i, site) in sites.iter().enumerate() {
+        let whens = labels_read_once(&build_ok(site.path()));
+        assert!(whens >= if i == 0 { 4 } else { 2 }, "too few conditional procedures checked: {whens}");
+    }
+}
+
+/// Asserts that every condition and note of the built site shows its label once; returns how
+/// many conditions it checked.
+fn labels_read_once(public: &Path) -> usize {
     let mut whens = 0;
-    for (file, page) in pages(&public) {
+    for (file, page) in pages(public) {
         let Some(lang) = LANGS.iter().find(|l| file.starts_with(&format!("{l}/"))) else { continue };
         let condition = if *lang == "ja" { "場合のみ" } else { "only if" };
         for when in page.select(&sel(".vd-when")) {
@@ -121,7 +130,18 @@ fn no_page_shows_a_label_twice() {
             assert_eq!(text(note).matches(&label).count(), 1, "{file}: “{}”", text(note));
         }
     }
-    assert!(whens >= 4, "too few conditional procedures checked: {whens}");
+    whens
+}
+
+#[test]
+fn a_when_string_without_a_slot_still_reads_label_then_condition() {
+    let site = common::site("basic");
+    std::fs::create_dir_all(site.path().join("i18n")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(site.path().join("i18n/en.toml"), "when = \"Only if\"\n").unwrap_or_else(|e| panic!("{e}"));
+    let html = pages(&build_ok(site.path()));
+    let page = &html["en/scenarios/new-user.html"];
+    let when = page.select(&sel(".vd-when")).next().map(text);
+    assert_eq!(when.as_deref(), Some("Only if you change the defaults"));
 }
 
 #[test]
