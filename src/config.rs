@@ -42,6 +42,8 @@ pub struct TextOrigin {
 pub struct Config {
     pub title: Text,
     pub description: Option<Text>,
+    /// Shown on every page and in print (`[book] notice`).
+    pub notice: Option<Text>,
     pub languages: Vec<Lang>,
     pub theme: Option<String>,
     pub base_url: Option<String>,
@@ -123,6 +125,15 @@ impl Texts<'_> {
         }
     }
 
+    /// Records a reference written outside Markdown (`page = "contacts#vlsc-support"`) as a link
+    /// in every language, so that its target and fragment are checked like any other link.
+    pub fn record_link(&mut self, file: usize, span: Range<usize>, key: &str, dest: &str) {
+        for lang in self.languages {
+            let origin = TextOrigin { file, span: span.clone(), key: key.to_string(), lang: lang.index, exact: false };
+            self.origins.push((origin, format!("<{dest}>")));
+        }
+    }
+
     /// Records a Markdown text whose position maps exactly (a page body).
     pub fn record_exact(&mut self, file: usize, key: &str, lang: usize, offset: usize, md: &Arc<str>) {
         let origin = TextOrigin { file, span: offset..offset + md.len(), key: key.to_string(), lang, exact: true };
@@ -182,6 +193,7 @@ pub fn config(book: &Parsed<RawBook>, file: usize, texts: &mut Texts<'_>) -> Opt
     let b = &book.value.book;
     let title = texts.text(file, "book.title", &b.title);
     let description = texts.optional(file, "book.description", b.description.as_ref());
+    let notice = texts.optional(file, "book.notice", b.notice.as_ref());
     let mut ok = true;
     if let Some(theme) = &b.theme
         && !crate::ids::is_valid_id(theme.get_ref())
@@ -232,10 +244,11 @@ pub fn config(book: &Parsed<RawBook>, file: usize, texts: &mut Texts<'_>) -> Opt
         );
         ok = false;
     }
-    let (title, description) = (title?, description?);
+    let (title, description, notice) = (title?, description?, notice?);
     ok.then(|| Config {
         title,
         description,
+        notice,
         languages: texts.languages.to_vec(),
         theme: b.theme.as_ref().map(|t| t.get_ref().clone()),
         base_url,

@@ -33,6 +33,8 @@ pub struct RawBookSection {
     pub languages: Spanned<Vec<Spanned<String>>>,
     pub theme: Option<Spanned<String>>,
     pub base_url: Option<Spanned<String>>,
+    /// A notice shown on every page (and in print), e.g. how old the guide is.
+    pub notice: Option<RawText>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -59,8 +61,14 @@ pub struct RawStep {
     pub id: Option<Spanned<String>>,
     pub text: RawText,
     pub note: Option<RawText>,
+    pub caution: Option<RawText>,
+    pub since_then: Option<RawText>,
     #[serde(default)]
     pub substeps: Vec<Spanned<RawSubstep>>,
+    /// Alternatives (the reader does one of them), rendered as a bulleted list; a step has
+    /// substeps or choices, not both.
+    #[serde(default)]
+    pub choices: Vec<Spanned<RawSubstep>>,
 }
 
 /// A substep: a step without substeps of its own (one level only).
@@ -70,6 +78,8 @@ pub struct RawSubstep {
     pub id: Option<Spanned<String>>,
     pub text: RawText,
     pub note: Option<RawText>,
+    pub caution: Option<RawText>,
+    pub since_then: Option<RawText>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -56,8 +56,31 @@ pub struct Procedure {
 pub struct Step {
     pub anchor: Anchor,
     pub text: Text,
+    /// The step's note (`note` or `caution` in the source: a step has at most one of them).
     pub note: Option<Text>,
+    pub note_kind: NoteKind,
+    /// What has changed on screen since the step was written.
+    pub since_then: Option<Text>,
     pub substeps: Vec<Step>,
+    /// The substeps are alternatives (the reader does one of them), not a sequence.
+    pub choices: bool,
+}
+
+/// Whether a step's note is a remark or a caution: the theme labels and styles them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteKind {
+    Note,
+    Caution,
+}
+
+impl NoteKind {
+    /// The name used for the UI string of the label and in the class of the rendered note.
+    pub fn name(self) -> &'static str {
+        match self {
+            NoteKind::Note => "note",
+            NoteKind::Caution => "caution",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +133,8 @@ pub struct Question {
 pub struct Answer {
     pub text: Text,
     pub target: Target,
+    /// A step or heading of the target scenario or page (`page = "contacts#vlsc-support"`).
+    pub fragment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,31 +259,42 @@ fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Op
     for (i, raw) in p.value.steps.iter().enumerate() {
         let key = format!("steps[{i}]");
         let default = format!("step-{}", i + 1);
-        let step = step_fields(
-            file,
-            &key,
-            raw.get_ref().id.as_ref(),
-            &default,
-            &raw.get_ref().text,
-            raw.get_ref().note.as_ref(),
-            &mut seen,
-            texts,
-        );
+        let r = raw.get_ref();
+        let fields = StepFields {
+            id: r.id.as_ref(),
+            text: &r.text,
+            note: r.note.as_ref(),
+            caution: r.caution.as_ref(),
+            since_then: r.since_then.as_ref(),
+        };
+        let step = step_fields(file, &key, &default, fields, &mut seen, texts);
+        let (children, list, choices) = match (r.substeps.is_empty(), r.choices.is_empty()) {
+            (_, true) => (&r.substeps, "substeps", false),
+            (true, false) => (&r.choices, "choices", true),
+            (false, false) => {
+                texts.error(
+                    file,
+                    r.choices[0].span(),
+                    &format!("{key}.choices"),
+                    "a step has either `substeps` (done in order) or `choices` (do one of them), not both".to_string(),
+                );
+                ok = false;
+                (&r.substeps, "substeps", false)
+            }
+        };
         let mut substeps = Vec::new();
-        for (j, sub) in raw.get_ref().substeps.iter().enumerate() {
-            let RawSubstep { id, text, note } = sub.get_ref();
+        for (j, sub) in children.iter().enumerate() {
+            let RawSubstep { id, text, note, caution, since_then } = sub.get_ref();
             let parent = step.as_ref().map_or(default.clone(), |s| s.anchor.to_string());
-            let sub_key = format!("{key}.substeps[{j}]");
-            match step_fields(
-                file,
-                &sub_key,
-                id.as_ref(),
-                &format!("{parent}-{}", j + 1),
+            let fields = StepFields {
+                id: id.as_ref(),
                 text,
-                note.as_ref(),
-                &mut seen,
-                texts,
-            ) {
+                note: note.as_ref(),
+                caution: caution.as_ref(),
+                since_then: since_then.as_ref(),
+            };
+            let sub_key = format!("{key}.{list}[{j}]");
+            match step_fields(file, &sub_key, &format!("{parent}-{}", j + 1), fields, &mut seen, texts) {
                 Some(s) => substeps.push(s),
                 None => ok = false,
             }
@@ -266,6 +302,7 @@ fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Op
         match step {
             Some(mut s) => {
                 s.substeps = substeps;
+                s.choices = choices;
                 steps.push(s);
             }
             None => ok = false,
@@ -282,17 +319,24 @@ fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Op
     })
 }
 
-#[expect(clippy::too_many_arguments, reason = "the shared fields of steps and substeps, taken apart once")]
+/// The fields steps and substeps share, as written.
+struct StepFields<'r> {
+    id: Option<&'r Spanned<String>>,
+    text: &'r crate::load::RawText,
+    note: Option<&'r crate::load::RawText>,
+    caution: Option<&'r crate::load::RawText>,
+    since_then: Option<&'r crate::load::RawText>,
+}
+
 fn step_fields(
     file: usize,
     key: &str,
-    id: Option<&Spanned<String>>,
     default: &str,
-    text: &crate::load::RawText,
-    note: Option<&crate::load::RawText>,
+    fields: StepFields<'_>,
     seen: &mut BTreeMap<String, ()>,
     texts: &mut Texts<'_>,
 ) -> Option<Step> {
+    let StepFields { id, text, note, caution, since_then } = fields;
     let mut ok = true;
     let anchor = match id {
         Some(id) => {
@@ -325,9 +369,31 @@ fn step_fields(
         }
     };
     let text = texts.text(file, &format!("{key}.text"), text);
-    let note = texts.optional(file, &format!("{key}.note"), note);
-    let (text, note) = (text?, note?);
-    ok.then(|| Step { anchor: Anchor::new(anchor), text, note, substeps: Vec::new() })
+    let (note, note_kind) = match (note, caution) {
+        (Some(_), Some(c)) => {
+            texts.error(
+                file,
+                c.span(),
+                &format!("{key}.caution"),
+                "a step has one note: either `note` (a remark) or `caution`, not both".to_string(),
+            );
+            ok = false;
+            (texts.optional(file, &format!("{key}.note"), note), NoteKind::Note)
+        }
+        (None, Some(c)) => (texts.optional(file, &format!("{key}.caution"), Some(c)), NoteKind::Caution),
+        (n, None) => (texts.optional(file, &format!("{key}.note"), n), NoteKind::Note),
+    };
+    let since_then = texts.optional(file, &format!("{key}.since-then"), since_then);
+    let (text, note, since_then) = (text?, note?, since_then?);
+    ok.then(|| Step {
+        anchor: Anchor::new(anchor),
+        text,
+        note,
+        note_kind,
+        since_then,
+        substeps: Vec::new(),
+        choices: false,
+    })
 }
 
 fn scenario(
@@ -506,14 +572,22 @@ fn selector(s: &Parsed<crate::load::RawSelector>, ids: &KnownIds, texts: &mut Te
                     .collect();
             let target = match targets.as_slice() {
                 [(kind, v)] => {
-                    let id = v.get_ref();
+                    let (id, fragment) = match v.get_ref().split_once('#') {
+                        Some((id, f)) if *kind != "question" => (id, Some(f.to_string())),
+                        _ => (v.get_ref().as_str(), None),
+                    };
                     let (known, target) = match *kind {
                         "scenario" => (&ids.scenarios, Target::Scenario(ScenarioId::new(id))),
                         "question" => (&question_ids, Target::Question(QuestionId::new(id))),
                         _ => (&ids.pages, Target::Page(PageId::new(id))),
                     };
                     if known.contains(id) {
-                        Some(target)
+                        // The fragment is checked with the links of every text, in each language.
+                        if fragment.is_some() {
+                            let dest = format!("{kind}:{}", v.get_ref());
+                            texts.record_link(file, v.span(), &format!("{akey}.{kind}"), &dest);
+                        }
+                        Some((target, fragment))
                     } else {
                         let hint = suggest(id, known.iter());
                         texts.error(file, v.span(), &format!("{akey}.{kind}"), format!("unknown {kind} `{id}`{hint}"));
@@ -541,7 +615,7 @@ fn selector(s: &Parsed<crate::load::RawSelector>, ids: &KnownIds, texts: &mut Te
                 }
             };
             match (atext, target) {
-                (Some(text), Some(target)) => answers.push(Answer { text, target }),
+                (Some(text), Some((target, fragment))) => answers.push(Answer { text, target, fragment }),
                 _ => ok = false,
             }
         }

@@ -93,7 +93,7 @@ fn the_bundled_guide_has_its_scenarios_procedures_and_pages() {
     let site = &compiled.site;
     assert_eq!(
         site.scenarios.keys().map(|k| k.to_string()).collect::<BTreeSet<_>>(),
-        ids(vec!["microsoft-account", "unmanaged-keep-account", "unmanaged-new-account"])
+        ids(vec!["mfa-blocks-sign-in", "microsoft-account", "unmanaged-keep-account", "unmanaged-new-account"])
     );
     assert_eq!(
         site.procedures.keys().map(|k| k.to_string()).collect::<BTreeSet<_>>(),

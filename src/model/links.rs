@@ -72,8 +72,14 @@ pub(super) fn check(
     let files = &texts.files;
     let found: Vec<Vec<Diagnostic>> =
         texts.origins.par_iter().map(|(origin, md)| check_text(files, origin, md, &anchors, ids)).collect();
+    // A reference written outside Markdown is checked once per language; when it fails the same
+    // way in every language, it is reported once.
+    let mut last: Option<Diagnostic> = None;
     for d in found.into_iter().flatten() {
-        texts.diags.push(d);
+        if last.as_ref() != Some(&d) {
+            last = Some(d.clone());
+            texts.diags.push(d);
+        }
     }
 }
 

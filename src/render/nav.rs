@@ -168,6 +168,9 @@ impl<'a> Renderer<'a> {
             .map(|k| self.top_group(k, FOOTER_LIMIT, item.as_ref()))
             .filter(|g| g.total > 0)
             .collect();
+        // Rendered on every page, with its links relative to this page.
+        let notice_html = site.config.notice.as_ref().map(|n| self.html(n));
+        let has_code = notice_html.as_deref().is_some_and(|h| h.contains("class=\"code hl\""));
         Frame {
             lang: self.lang.code.clone(),
             ui: self.ui,
@@ -182,7 +185,8 @@ impl<'a> Renderer<'a> {
             breadcrumb,
             section_nav: item.as_ref().and_then(|i| self.section_nav(i)),
             footer,
-            has_code: false,
+            notice_html,
+            has_code,
         }
     }
 }

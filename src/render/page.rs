@@ -91,8 +91,11 @@ impl<'a> Renderer<'a> {
 
     fn steps_have_code(steps: &[StepView]) -> bool {
         steps.iter().any(|s| {
-            Self::has_code([s.text_html.as_str(), s.note_html.as_deref().unwrap_or("")])
-                || Self::steps_have_code(&s.substeps)
+            Self::has_code([
+                s.text_html.as_str(),
+                s.note_html.as_deref().unwrap_or(""),
+                s.since_then_html.as_deref().unwrap_or(""),
+            ]) || Self::steps_have_code(&s.substeps)
         })
     }
 
@@ -103,7 +106,10 @@ impl<'a> Renderer<'a> {
                 anchor: anchor(s),
                 text_html: self.html(&s.text),
                 note_html: s.note.as_ref().map(|n| self.html(n)),
+                note_kind: s.note_kind.name(),
+                since_then_html: s.since_then.as_ref().map(|n| self.html(n)),
                 substeps: self.steps(&s.substeps, anchor),
+                choices: s.choices,
             })
             .collect()
     }
@@ -169,11 +175,14 @@ impl<'a> Renderer<'a> {
                         .answers
                         .iter()
                         .map(|a| {
-                            let (url, kind) = match &a.target {
+                            let (mut url, kind) = match &a.target {
                                 Target::Question(next) => (format!("#q-{next}"), "question"),
                                 Target::Scenario(s) => (self.url(&PageKind::Scenario(s.clone())), "scenario"),
                                 Target::Page(p) => (self.url(&PageKind::Page(p.clone())), "page"),
                             };
+                            if let Some(f) = &a.fragment {
+                                url = format!("{url}#{f}");
+                            }
                             AnswerView { text_html: self.inline(&a.text), url, kind }
                         })
                         .collect(),
@@ -198,7 +207,7 @@ impl<'a> Renderer<'a> {
                 });
             }
         }
-        frame.has_code = site.config.description.as_ref().is_some_and(|d| Self::has_code([self.html(d).as_str()]));
+        frame.has_code |= site.config.description.as_ref().is_some_and(|d| Self::has_code([self.html(d).as_str()]));
         HomeView {
             frame,
             description_html: site.config.description.as_ref().map(|d| self.html(d)),
@@ -218,7 +227,7 @@ impl<'a> Renderer<'a> {
         let subsections =
             section.map_or(Vec::new(), |s| s.children.iter().map(|c| self.section_card(kind, c)).collect());
         let items: Vec<Card> = section.map_or(Vec::new(), |s| s.items.iter().filter_map(|i| self.card(i)).collect());
-        frame.has_code = Self::has_code(
+        frame.has_code |= Self::has_code(
             description_html.iter().chain(items.iter().filter_map(|c| c.summary_html.as_ref())).map(String::as_str),
         );
         SectionView { frame, title_html: markdown::escape(&title), description_html, subsections, items }
@@ -238,14 +247,14 @@ impl<'a> Renderer<'a> {
                         anchor: pid.to_string(),
                         title_html: self.inline(&p.title),
                         url: self.url(&PageKind::Procedure(pid.clone())),
-                        when_html: when.as_ref().map(|w| self.html(w)),
+                        when_html: when.as_ref().map(|w| self.inline(w)),
                         summary_html: p.summary.as_ref().map(|s| self.html(s)),
                         steps: self.steps(&p.steps, &|s: &Step| scenario_step_anchor(pid, &s.anchor)),
                     })
                 }
             })
             .collect();
-        frame.has_code = sections.iter().any(|s| match s {
+        frame.has_code |= sections.iter().any(|s| match s {
             PartView::Text { html } => Self::has_code([html.as_str()]),
             PartView::Procedure { steps, summary_html, when_html, .. } => {
                 Self::steps_have_code(steps)
@@ -266,7 +275,7 @@ impl<'a> Renderer<'a> {
         let mut frame = self.frame(PageKind::Procedure(id.clone()), self.plain(&p.title));
         let summary_html = p.summary.as_ref().map(|s| self.html(s));
         let steps = self.steps(&p.steps, &|s: &Step| s.anchor.to_string());
-        frame.has_code = Self::steps_have_code(&steps) || Self::has_code([summary_html.as_deref().unwrap_or("")]);
+        frame.has_code |= Self::steps_have_code(&steps) || Self::has_code([summary_html.as_deref().unwrap_or("")]);
         Some(ProcedureView {
             frame,
             title_html: self.inline(&p.title),
@@ -290,7 +299,7 @@ impl<'a> Renderer<'a> {
         let p = self.site.pages.get(id)?;
         let mut frame = self.frame(PageKind::Page(id.clone()), p.title(self.lang).to_string());
         let body_html = self.html(&p.body);
-        frame.has_code = Self::has_code([body_html.as_str()]);
+        frame.has_code |= Self::has_code([body_html.as_str()]);
         Some(PageView { frame, body_html })
     }
 }
@@ -307,6 +316,7 @@ fn root_view<'a>(site: &'a Site, here: &SitePath) -> RootView<'a> {
                 ui: &site.ui[lang.index],
                 title: r.plain(&site.config.title),
                 description_html: site.config.description.as_ref().map(|d| r.html(d)),
+                notice_html: site.config.notice.as_ref().map(|n| r.html(n)),
                 home_url: r.url(&PageKind::Home),
                 scenarios: r.top_group(ContentKind::Scenarios, HOME_LIMIT, None),
             }
@@ -334,6 +344,7 @@ struct RootLanguage<'a> {
     ui: &'a UiStrings,
     title: String,
     description_html: Option<String>,
+    notice_html: Option<String>,
     home_url: String,
     scenarios: NavGroup,
 }

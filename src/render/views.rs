@@ -26,6 +26,8 @@ pub struct Frame<'a> {
     pub section_nav: Option<SectionNav>,
     /// The top level of each kind listed in the footer (scenarios, pages).
     pub footer: Vec<NavGroup>,
+    /// The site-wide notice (`[book] notice`), shown on every page.
+    pub notice_html: Option<String>,
     pub has_code: bool,
 }
 
@@ -75,7 +77,12 @@ pub struct StepView {
     pub anchor: String,
     pub text_html: String,
     pub note_html: Option<String>,
+    /// `note` or `caution`: the UI string of the note's label and its class.
+    pub note_kind: &'static str,
+    pub since_then_html: Option<String>,
     pub substeps: Vec<StepView>,
+    /// The substeps are alternatives: a bulleted list, not numbered.
+    pub choices: bool,
 }
 
 #[derive(Serialize)]
