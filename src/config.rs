@@ -130,7 +130,7 @@ impl Texts<'_> {
     pub fn record_link(&mut self, file: usize, span: Range<usize>, key: &str, dest: &str) {
         for lang in self.languages {
             let origin = TextOrigin { file, span: span.clone(), key: key.to_string(), lang: lang.index, exact: false };
-            self.origins.push((origin, format!("<{dest}>")));
+            self.origins.push((origin, format!("<{dest}>").into()));
         }
     }
 

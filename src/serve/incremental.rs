@@ -321,6 +321,7 @@ fn depends_on(site: &Site, kind: &PageKind, changed: &BTreeSet<Entity>) -> bool 
                 while let Some(step) = stack.pop() {
                     deps.extend(text_refs(&step.text, langs));
                     deps.extend(step.note.iter().flat_map(|n| text_refs(n, langs)));
+                    deps.extend(step.since_then.iter().flat_map(|n| text_refs(n, langs)));
                     stack.extend(&step.substeps);
                 }
             }
