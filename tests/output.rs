@@ -139,3 +139,60 @@ fn staging_folders_of_dead_builds_are_swept() {
         .collect();
     assert!(leftovers.is_empty(), "staging folders left behind: {leftovers:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_build_removes_its_staging_folder_and_keeps_the_previous_output() {
+    use notify::Watcher;
+    let site = common::site("basic");
+    let root = site.path();
+    let before = read_tree(&build_ok(root));
+    // Enough pages that the build is still writing when the signal arrives.
+    for i in 0..3000 {
+        write(
+            &root.join(format!("content/pages/bulk/p{i:04}.en.md")),
+            &format!("+++\ntitle = \"Page {i}\"\n+++\n## Part {i}\n\nText of page {i}.\n"),
+        );
+        write(
+            &root.join(format!("content/pages/bulk/p{i:04}.ja.md")),
+            &format!("+++\ntitle = \"ページ {i}\"\n+++\n## 部分 {i}\n\nページ {i} の本文。\n"),
+        );
+    }
+    write(&root.join("content/pages/bulk/_section.toml"), "title = { ja = \"大量\", en = \"Bulk\" }\n");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut watcher = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
+        if let Ok(e) = e {
+            for p in e.paths {
+                let _ = tx.send(p);
+            }
+        }
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    watcher.watch(root, notify::RecursiveMode::NonRecursive).unwrap_or_else(|e| panic!("{e}"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vlsc-docs"))
+        .arg("build")
+        .current_dir(root)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let staging = root.join(format!(".public.new-{}", child.id()));
+    // Wait for the staging folder to appear: the build is writing.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !staging.exists() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        assert!(!left.is_zero(), "the build never created {}", staging.display());
+        let _ = rx.recv_timeout(left);
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "the build was not interrupted (it finished first?): {stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(!staging.exists(), "the interrupted build left {}", staging.display());
+    assert_eq!(read_tree(&root.join("public")), before, "the previous output changed");
+}
