@@ -169,7 +169,7 @@ fn an_interrupted_build_removes_its_staging_folder_and_keeps_the_previous_output
     })
     .unwrap_or_else(|e| panic!("{e}"));
     watcher.watch(root, notify::RecursiveMode::NonRecursive).unwrap_or_else(|e| panic!("{e}"));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vlsc-docs"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_vlsc-docs"))
         .arg("build")
         .current_dir(root)
         .stdout(std::process::Stdio::piped())
