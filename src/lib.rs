@@ -52,12 +52,20 @@ pub fn load_and_validate(root: &Path) -> Result<(model::Site, theme::Theme, Diag
     load_and_validate_cached(root, None)
 }
 
-/// [`load_and_validate`], reusing unchanged parsed files from `cache` (used by `serve`).
+/// What `serve` keeps between rebuilds: parsed files, and what validation made of them.
+#[derive(Default)]
+pub struct Caches {
+    pub load: load::LoadCache,
+    pub resolve: model::ResolveCache,
+}
+
+/// [`load_and_validate`], reusing unchanged parsed files and their validation from `caches`
+/// (used by `serve`).
 pub fn load_and_validate_cached(
     root: &Path,
-    cache: Option<&load::LoadCache>,
+    caches: Option<&Caches>,
 ) -> Result<(model::Site, theme::Theme, Diagnostics), BuildError> {
-    let (raw, mut diags) = match load::load_site_cached(root, cache) {
+    let (raw, mut diags) = match load::load_site_cached(root, caches.map(|c| &c.load)) {
         Ok(r) => r,
         Err(load::LoadError::NoBook(p)) => return Err(BuildError::NotASite(load::LoadError::NoBook(p).to_string())),
         Err(load::LoadError::Content(d)) => return Err(BuildError::Content(d)),
@@ -65,7 +73,7 @@ pub fn load_and_validate_cached(
     let theme_name = raw.book.value.book.theme.as_ref().map(|t| t.get_ref().clone());
     let theme_at = raw.book.value.book.theme.as_ref().map(|t| raw.book.file.locate(t.span()));
     let theme = theme::load_theme(root, theme_name.as_deref(), theme_at, &mut diags);
-    let (site, model_diags) = model::resolve(raw, &theme::ThemeStrings::builtin());
+    let (site, model_diags) = model::resolve(raw, &theme::ThemeStrings::builtin(), caches.map(|c| &c.resolve));
     diags.extend(model_diags);
     let (Some(site), Some(theme)) = (site, theme) else {
         return Err(BuildError::Content(diags));

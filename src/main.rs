@@ -51,8 +51,11 @@ fn build(mut opts: BuildOptions) -> ExitCode {
     // Ctrl-C or SIGTERM while writing: remove the half-written staging folder, then stop.
     let cleanup = opts.cleanup.clone();
     let _ = ctrlc::set_handler(move || {
-        cleanup.run();
-        eprintln!("\ninterrupted: nothing was written; the previous output was left as it was");
+        if cleanup.run() {
+            eprintln!("\ninterrupted: nothing was written; the previous output was left as it was");
+        } else {
+            eprintln!("\ninterrupted: the build had finished writing; the new site is in place");
+        }
         std::process::exit(130);
     });
     let progress = std::io::stderr().is_terminal().then(|| Arc::new(AtomicUsize::new(0)));

@@ -11,7 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 
 mod links;
+mod memo;
 pub mod sections;
+
+pub use memo::ResolveCache;
 
 pub use sections::{Item, Section, Sections};
 
@@ -152,7 +155,11 @@ pub fn scenario_step_anchor(procedure: &ProcedureId, step: &Anchor) -> String {
 
 /// Validates and resolves `raw`. Returns the site only when there is no error; diagnostics
 /// (errors and warnings) are returned in every case.
-pub fn resolve(raw: RawSite, theme_ui: &crate::theme::ThemeStrings) -> (Option<Site>, Diagnostics) {
+pub fn resolve(
+    raw: RawSite,
+    theme_ui: &crate::theme::ThemeStrings,
+    cache: Option<&ResolveCache>,
+) -> (Option<Site>, Diagnostics) {
     let mut diags = Diagnostics::default();
     let Some(languages) = crate::config::languages(&raw.book, &mut diags) else {
         return (None, diags);
@@ -162,16 +169,19 @@ pub fn resolve(raw: RawSite, theme_ui: &crate::theme::ThemeStrings) -> (Option<S
     let config = crate::config::config(&raw.book, book_file, &mut texts);
     let ui = theme_ui.resolve(&languages, &raw.i18n, texts.diags);
 
+    let procedure_ids: BTreeSet<String> = raw.procedures.iter().map(|p| p.id.clone()).collect();
+    if let Some(c) = cache {
+        c.begin(&languages, &procedure_ids);
+    }
     let mut procedures = BTreeMap::new();
     for p in &raw.procedures {
-        if let Some(proc) = procedure(p, &mut texts) {
+        if let Some(proc) = memo::convert(cache, &p.value, &mut texts, |t| procedure(p, t)) {
             procedures.insert(proc.id.clone(), proc);
         }
     }
-    let procedure_ids: BTreeSet<String> = raw.procedures.iter().map(|p| p.id.clone()).collect();
     let mut scenarios = BTreeMap::new();
     for s in &raw.scenarios {
-        if let Some(sc) = scenario(s, &procedure_ids, &mut texts) {
+        if let Some(sc) = memo::convert(cache, &s.value, &mut texts, |t| scenario(s, &procedure_ids, t)) {
             scenarios.insert(sc.id.clone(), sc);
         }
     }
@@ -186,7 +196,10 @@ pub fn resolve(raw: RawSite, theme_ui: &crate::theme::ThemeStrings) -> (Option<S
     let positions =
         sections.values().flat_map(|s| s.items.iter().enumerate().map(|(i, item)| (item.clone(), i))).collect();
 
-    links::check(&mut texts, &procedures, &scenarios, &pages, &ids);
+    links::check(&mut texts, &procedures, &scenarios, &pages, &ids, cache);
+    if let Some(c) = cache {
+        c.end();
+    }
     for stray in &raw.stray_files {
         texts.diags.push(Diagnostic::warning(stray, "ignored: a page file is named `<id>.<lang>.md`"));
     }

@@ -104,30 +104,51 @@ fn resolve(p: &Path) -> Option<PathBuf> {
     }
 }
 
-/// Staging folders of builds in progress, removed by the interrupt handler of `main`.
+/// Staging folders of builds in progress, removed by the interrupt handler of `main`. Writes go
+/// through its gate: once interrupted, no write starts, and the folders are removed only after
+/// the writes in flight have finished (else a writer could recreate a folder being removed).
 #[derive(Clone, Default)]
-pub struct InterruptCleanup(Arc<Mutex<Vec<PathBuf>>>);
+pub struct InterruptCleanup(Arc<Cleanup>);
+
+#[derive(Default)]
+struct Cleanup {
+    staging: Mutex<Vec<PathBuf>>,
+    interrupted: std::sync::RwLock<bool>,
+}
 
 impl InterruptCleanup {
     fn register(&self, p: &Path) {
-        if let Ok(mut v) = self.0.lock() {
+        if let Ok(mut v) = self.0.staging.lock() {
             v.push(p.to_path_buf());
         }
     }
 
     fn unregister(&self, p: &Path) {
-        if let Ok(mut v) = self.0.lock() {
+        if let Ok(mut v) = self.0.staging.lock() {
             v.retain(|x| x != p);
         }
     }
 
-    /// Removes every staging folder still registered (called on Ctrl-C or SIGTERM).
-    pub fn run(&self) {
-        if let Ok(v) = self.0.lock() {
-            for p in v.iter() {
-                let _ = std::fs::remove_dir_all(p);
-            }
+    /// Runs `write` unless the build was interrupted.
+    fn gate<T>(&self, path: &Path, write: impl FnOnce() -> Result<T, OutputError>) -> Result<T, OutputError> {
+        let interrupted = self.0.interrupted.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *interrupted {
+            return Err(fs_err("interrupted before writing", path)(io::Error::from(io::ErrorKind::Interrupted)));
         }
+        write()
+    }
+
+    /// Stops every write, then removes every staging folder still registered (on Ctrl-C or
+    /// SIGTERM). Returns whether one was: `false` when the new site was already in place.
+    pub fn run(&self) -> bool {
+        let mut interrupted = self.0.interrupted.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *interrupted = true;
+        let Ok(v) = self.0.staging.lock() else { return false };
+        let mut removed = false;
+        for p in v.iter().filter(|p| p.exists()) {
+            removed |= std::fs::remove_dir_all(p).is_ok();
+        }
+        removed
     }
 }
 
@@ -180,7 +201,7 @@ impl Writer {
         dirs.dedup();
         for d in dirs {
             let p = self.staging.join(d);
-            std::fs::create_dir_all(&p).map_err(fs_err("cannot create folder", &p))?;
+            self.cleanup.gate(&p, || std::fs::create_dir_all(&p).map_err(fs_err("cannot create folder", &p)))?;
         }
         Ok(())
     }
@@ -188,11 +209,15 @@ impl Writer {
     /// Writes one file (its folder must exist: see [`Writer::make_dirs`]).
     pub fn write(&self, path: &SitePath, contents: &[u8]) -> Result<Written, OutputError> {
         let dest = self.staging.join(path.as_str());
+        self.cleanup.gate(&dest, || self.write_unguarded(&dest, path, contents))
+    }
+
+    fn write_unguarded(&self, dest: &Path, path: &SitePath, contents: &[u8]) -> Result<Written, OutputError> {
         if let Some(prev) = &self.previous {
             let before = prev.join(path.as_str());
             let same = std::fs::metadata(&before).is_ok_and(|m| m.is_file() && m.len() == contents.len() as u64)
                 && std::fs::read(&before).is_ok_and(|b| b == contents);
-            if same && std::fs::hard_link(&before, &dest).is_ok() {
+            if same && std::fs::hard_link(&before, dest).is_ok() {
                 return Ok(Written::Reused);
             }
         }
@@ -201,7 +226,7 @@ impl Writer {
         {
             std::fs::create_dir_all(p).map_err(fs_err("cannot create folder", p))?;
         }
-        std::fs::write(&dest, contents).map_err(fs_err("cannot write", &dest))?;
+        std::fs::write(dest, contents).map_err(fs_err("cannot write", dest))?;
         Ok(Written::New)
     }
 
@@ -214,7 +239,7 @@ impl Writer {
     /// Marks the new site as vlsc-docs's and swaps it in. Returns a warning when the previous
     /// output could not be removed after the swap (the new site is in place all the same).
     pub fn commit(self) -> Result<Option<String>, OutputError> {
-        let result = self.swap();
+        let result = self.cleanup.gate(&self.staging, || self.swap());
         if result.is_err() {
             let _ = std::fs::remove_dir_all(&self.staging);
         }

@@ -322,7 +322,7 @@ fn open_every_page(snapshot: &vlsc_docs::serve::Snapshot) -> usize {
 fn incremental_rebuilds_equal_full_builds() {
     let site = common::site("basic");
     let root = site.path();
-    let cache = vlsc_docs::load::LoadCache::default();
+    let cache = vlsc_docs::Caches::default();
     let mut snapshot =
         vlsc_docs::serve::rebuild_cached(root, None, Some(&cache)).unwrap_or_else(|e| panic!("{e}")).snapshot;
     let mut before = open_every_page(&snapshot);
@@ -619,5 +619,40 @@ fn a_folder_named_without_its_slash_is_redirected_to_it() {
     assert_eq!(get(port, "/ja/procedures").0, 308, "the procedures list is a folder with an index page");
     for target in ["/ja/nothing", "/en/index", "/ja/procedures/install"] {
         assert_eq!(get(port, target).0, 404, "{target}");
+    }
+}
+
+#[test]
+fn kept_validation_never_hides_an_error() {
+    let site = common::site("basic");
+    let root = site.path();
+    let caches = vlsc_docs::Caches::default();
+    let rebuild =
+        |prev: Option<&vlsc_docs::serve::Snapshot>| vlsc_docs::serve::rebuild_cached(root, prev, Some(&caches));
+    let first = rebuild(None).unwrap_or_else(|e| panic!("{e}")).snapshot;
+    // A procedure that scenarios use is deleted: every scenario using it is in error, though its
+    // own file did not change.
+    let path = root.join("content/procedures/configure.toml");
+    let saved = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    match rebuild(Some(&first)) {
+        Err(vlsc_docs::BuildError::Content(d)) => {
+            let text: String = d.sorted().iter().map(|d| d.to_string()).collect();
+            assert!(text.contains("unknown procedure `configure`"), "{text}");
+        }
+        Ok(_) => panic!("a scenario naming a deleted procedure was accepted"),
+        Err(e) => panic!("{e}"),
+    }
+    // A link to a step that an edit removes is an error in the unchanged file that links to it.
+    std::fs::write(&path, &saved).unwrap_or_else(|e| panic!("{e}"));
+    let again = rebuild(Some(&first)).unwrap_or_else(|e| panic!("{e}")).snapshot;
+    edit(&path, "id = \"dns\"", "id = \"name-servers\"");
+    match rebuild(Some(&again)) {
+        Err(vlsc_docs::BuildError::Content(d)) => {
+            let text: String = d.sorted().iter().map(|d| d.to_string()).collect();
+            assert!(text.contains("has no step or heading `#dns`"), "{text}");
+        }
+        Ok(_) => panic!("a link to a removed step was accepted"),
+        Err(e) => panic!("{e}"),
     }
 }

@@ -8,6 +8,7 @@ use crate::ids::{PageId, ProcedureId, ScenarioId};
 use crate::markdown::{Limit, LinkDest, RefKind, classify, heading_ids, scan};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The fragments each page offers.
 struct Anchors {
@@ -28,6 +29,7 @@ pub(super) fn check(
     scenarios: &BTreeMap<ScenarioId, Scenario>,
     pages: &BTreeMap<PageId, Page>,
     ids: &super::KnownIds,
+    cache: Option<&super::ResolveCache>,
 ) {
     let languages = texts.languages;
     let anchors = Anchors {
@@ -71,7 +73,7 @@ pub(super) fn check(
     // Every text is checked on its own, in parallel; the diagnostics keep the texts' order.
     let files = &texts.files;
     let found: Vec<Vec<Diagnostic>> =
-        texts.origins.par_iter().map(|(origin, md)| check_text(files, origin, md, &anchors, ids)).collect();
+        texts.origins.par_iter().map(|(origin, md)| check_text(files, origin, md, &anchors, ids, cache)).collect();
     // A reference written outside Markdown is checked once per language; when it fails the same
     // way in every language, it is reported once.
     let mut last: Option<Diagnostic> = None;
@@ -88,17 +90,21 @@ pub(super) fn check(
 fn check_text(
     files: &[SourceFile],
     origin: &TextOrigin,
-    md: &str,
+    md: &Arc<str>,
     anchors: &Anchors,
     ids: &super::KnownIds,
+    cache: Option<&super::ResolveCache>,
 ) -> Vec<Diagnostic> {
     let file = &files[origin.file];
     let error = |span: std::ops::Range<usize>, message: String| {
         Diagnostic::error(&file.path, message).at(file.locate(span)).key(origin.key.clone())
     };
-    let scan = scan(md, origin.exact);
+    let scan = match cache {
+        Some(c) => c.scan(md, origin.exact),
+        None => Arc::new(scan(md, origin.exact)),
+    };
     // A text too long or too deeply nested to render safely is refused, and not read further.
-    if let Err(limit) = scan.limit {
+    if let Err(limit) = &scan.limit {
         let span = match (&limit, origin.exact) {
             // Only the start: the element too deep may run to the end of the text.
             (Limit::TooDeep(range), true) => origin.span.start + range.start..origin.span.start + range.start + 1,
@@ -110,7 +116,7 @@ fn check_text(
     // Heading ids must be unique within a page body, or the second heading cannot be linked.
     if origin.exact {
         let mut seen = BTreeSet::new();
-        for (id, range) in scan.headings {
+        for (id, range) in &scan.headings {
             let span = origin.span.start + range.start..origin.span.start + range.end;
             if !seen.insert(id.clone()) {
                 out.push(error(
@@ -122,7 +128,7 @@ fn check_text(
             }
         }
     }
-    for link in scan.links {
+    for link in &scan.links {
         let problem = match classify(&link.dest) {
             LinkDest::External | LinkDest::Fragment(_) => None,
             LinkDest::Unsupported => Some(format!(

@@ -112,7 +112,7 @@ enum Entity {
 pub fn rebuild_cached(
     root: &Path,
     previous: Option<&Snapshot>,
-    cache: Option<&crate::load::LoadCache>,
+    cache: Option<&crate::Caches>,
 ) -> Result<Rebuilt, BuildError> {
     let (site, theme, warnings) = crate::load_and_validate_cached(root, cache)?;
     let sections = digests(&site);

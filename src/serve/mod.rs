@@ -80,8 +80,8 @@ pub struct AppState {
     pub snapshot: RwLock<Option<Arc<Snapshot>>>,
     pub state: RwLock<BuildState>,
     pub events: broadcast::Sender<BuildState>,
-    /// Parsed source files, so that a rebuild reads only what changed.
-    pub cache: crate::load::LoadCache,
+    /// Parsed source files and their validation, so that a rebuild reads and checks only what changed.
+    pub cache: crate::Caches,
     /// The warnings printed last, so that a rebuild prints them only when they changed.
     warnings: std::sync::Mutex<String>,
 }
@@ -92,7 +92,7 @@ impl AppState {
             snapshot: RwLock::new(None),
             state: RwLock::new(BuildState { generation: 0, errors: Vec::new() }),
             events: broadcast::channel(64).0,
-            cache: crate::load::LoadCache::default(),
+            cache: crate::Caches::default(),
             warnings: std::sync::Mutex::new(String::new()),
         }
     }

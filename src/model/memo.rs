@@ -1,0 +1,148 @@
+//! What `resolve` can keep between `serve`'s rebuilds, so that an edit is validated without
+//! converting and scanning the whole site again.
+//!
+//! The load cache hands out the same shared parsed value (`Arc`) for a file that did not change,
+//! so a file's identity is the address of that value: while the memo holds the `Arc`, the address
+//! cannot be reused. For each such file the memo keeps the item `resolve` made of it, with the
+//! diagnostics and texts it recorded; for each text (identified the same way), its Markdown scan.
+//! Entries not used by a rebuild are dropped at its end. Results depend only on the file and the
+//! languages (and, for scenarios, the set of procedure ids), which are part of the key.
+
+use crate::config::{TextOrigin, Texts};
+use crate::diag::Diagnostic;
+use crate::markdown::Scan;
+use std::any::Any;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+/// Kept by `serve` between rebuilds; `build` and `check` do without.
+#[derive(Default)]
+pub struct ResolveCache {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// The languages and procedure ids the entries were made with.
+    context: (Vec<String>, Arc<BTreeSet<String>>),
+    files: HashMap<usize, FileEntry>,
+    scans: HashMap<(usize, usize, bool), ScanEntry>,
+    generation: u64,
+}
+
+struct FileEntry {
+    _keep: Arc<dyn Any + Send + Sync>,
+    item: Arc<dyn Any + Send + Sync>,
+    files: Vec<crate::diag::SourceFile>,
+    diags: Vec<Diagnostic>,
+    origins: Vec<(TextOrigin, Arc<str>)>,
+    used: u64,
+}
+
+struct ScanEntry {
+    _keep: Arc<str>,
+    scan: Arc<Scan>,
+    used: u64,
+}
+
+impl ResolveCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Starts a rebuild with these languages and procedure ids; entries made with others go.
+    pub(super) fn begin(&self, languages: &[crate::ids::Lang], procedures: &BTreeSet<String>) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
+        if inner.context.0 != codes || *inner.context.1 != *procedures {
+            inner.files.clear();
+            inner.context = (codes, Arc::new(procedures.clone()));
+        }
+    }
+
+    /// Drops what this rebuild did not use.
+    pub(super) fn end(&self) {
+        let mut inner = self.lock();
+        let g = inner.generation;
+        inner.files.retain(|_, e| e.used == g);
+        inner.scans.retain(|_, e| e.used == g);
+    }
+
+    /// The scan of `md`, made once per distinct shared text.
+    pub(super) fn scan(&self, md: &Arc<str>, exact: bool) -> Arc<Scan> {
+        let key = (Arc::as_ptr(md) as *const u8 as usize, md.len(), exact);
+        {
+            let mut inner = self.lock();
+            let g = inner.generation;
+            if let Some(e) = inner.scans.get_mut(&key) {
+                e.used = g;
+                return Arc::clone(&e.scan);
+            }
+        }
+        let scan = Arc::new(crate::markdown::scan(md, exact));
+        let mut inner = self.lock();
+        let used = inner.generation;
+        inner.scans.insert(key, ScanEntry { _keep: Arc::clone(md), scan: Arc::clone(&scan), used });
+        scan
+    }
+}
+
+/// Converts one file with `convert`, or replays what converting it recorded last time: the files
+/// it registered in `texts`, its texts and diagnostics, and a copy of the item.
+pub(super) fn convert<V, T>(
+    cache: Option<&ResolveCache>,
+    value: &Arc<V>,
+    texts: &mut Texts<'_>,
+    convert: impl FnOnce(&mut Texts<'_>) -> Option<T>,
+) -> Option<T>
+where
+    V: Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    let Some(cache) = cache else { return convert(texts) };
+    let key = Arc::as_ptr(value) as *const u8 as usize;
+    {
+        let mut inner = cache.lock();
+        let g = inner.generation;
+        if let Some(e) = inner.files.get_mut(&key)
+            && let Some(item) = e.item.downcast_ref::<Option<T>>()
+        {
+            e.used = g;
+            // Texts point at their file by its index in `texts`: the files get new indices.
+            let base = texts.files.len();
+            texts.files.extend(e.files.iter().cloned());
+            for (origin, md) in &e.origins {
+                let mut origin = origin.clone();
+                origin.file += base;
+                texts.origins.push((origin, Arc::clone(md)));
+            }
+            for d in &e.diags {
+                texts.diags.push(d.clone());
+            }
+            return item.clone();
+        }
+    }
+    let (files, origins, diags) = (texts.files.len(), texts.origins.len(), texts.diags.len());
+    let item = convert(texts);
+    let recorded = texts.origins[origins..]
+        .iter()
+        .map(|(o, md)| {
+            let mut o = o.clone();
+            o.file -= files;
+            (o, Arc::clone(md))
+        })
+        .collect();
+    let mut inner = cache.lock();
+    let used = inner.generation;
+    let entry = FileEntry {
+        _keep: Arc::clone(value) as Arc<dyn Any + Send + Sync>,
+        item: Arc::new(item.clone()),
+        files: texts.files[files..].to_vec(),
+        diags: texts.diags.iter().skip(diags).cloned().collect(),
+        origins: recorded,
+        used,
+    };
+    inner.files.insert(key, entry);
+    item
+}
