@@ -145,11 +145,13 @@ pub fn render_pages<E: Send>(
     Ok(rendered)
 }
 
-/// The theme's static files, the highlighting stylesheet when code is present, and the sitemap.
+/// The theme's static files, the highlighting stylesheet when code is present, the search index
+/// (unless `[search] enabled = false`) and the sitemap.
 pub fn assets(site: &Site, theme: &Theme, pages: &[(PageKind, Option<Lang>)], any_code: bool) -> Vec<OutputFile> {
     let mut files: Vec<OutputFile> = theme
         .assets
         .iter()
+        .filter(|(name, _)| site.config.search || name.as_str() != "search.js")
         .map(|(name, bytes)| OutputFile {
             path: SitePath::new(format!("assets/{name}")),
             contents: bytes.clone(),
@@ -164,6 +166,9 @@ pub fn assets(site: &Site, theme: &Theme, pages: &[(PageKind, Option<Lang>)], an
             is_html: false,
             uses_highlight: false,
         });
+    }
+    if site.config.search {
+        files.extend(crate::search::index_files(site).files);
     }
     if let Some(base) = &site.config.base_url {
         files.push(OutputFile {

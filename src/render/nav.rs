@@ -183,6 +183,7 @@ impl<'a> Renderer<'a> {
             section_nav: item.as_ref().and_then(|i| self.section_nav(i)),
             footer,
             has_code: false,
+            search: site.config.search,
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct Frame<'a> {
     /// The top level of each kind listed in the footer (scenarios, pages).
     pub footer: Vec<NavGroup>,
     pub has_code: bool,
+    /// Whether the page shows the search box (`[search] enabled`).
+    pub search: bool,
 }
 
 #[derive(Serialize)]
