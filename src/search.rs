@@ -43,7 +43,26 @@ fn is_word(c: char) -> bool {
 
 /// Text as both sides compare it: NFKC, lower case, long-vowel marks and middle dots dropped.
 pub fn normalize(text: &str) -> String {
-    text.nfkc().flat_map(char::to_lowercase).filter(|c| !is_dropped(*c)).collect()
+    let mut out = String::with_capacity(text.len());
+    let mut push = |c: char| {
+        // ASCII and Japanese (no case) skip the case table: they are nearly all of the text.
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if is_cjk(c) {
+            if !is_dropped(c) {
+                out.push(c);
+            }
+        } else {
+            out.extend(c.to_lowercase().filter(|c| !is_dropped(*c)));
+        }
+    };
+    // Most text is already in NFKC: the quick check is far cheaper than normalizing.
+    if unicode_normalization::is_nfkc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
+        text.chars().for_each(&mut push);
+    } else {
+        text.nfkc().for_each(&mut push);
+    }
+    out
 }
 
 /// English words that would match nearly every text; neither indexed nor searched for.
@@ -201,6 +220,11 @@ fn runs(normalized: &str) -> Vec<(&str, bool)> {
 /// modulo the number of shards. Terms sharing their first two characters share a shard, so a
 /// prefix of two or more characters is looked up in one shard. search.js computes the same.
 pub fn shard_of(term: &str, shards: u32) -> u32 {
+    shard_hash(term) % shards.max(1)
+}
+
+/// The hash [`shard_of`] takes modulo the number of shards.
+pub fn shard_hash(term: &str) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
     let mut units = [0u16; 2];
     for c in term.chars().take(2) {
@@ -208,7 +232,7 @@ pub fn shard_of(term: &str, shards: u32) -> u32 {
             hash = (hash ^ u32::from(*u)).wrapping_mul(0x0100_0193);
         }
     }
-    hash % shards.max(1)
+    hash
 }
 
 #[cfg(test)]

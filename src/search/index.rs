@@ -11,13 +11,12 @@
 //!
 //! A document is a page (its title and summary), a procedure step, or a page's heading section.
 
-use super::{normalize, shard_of, terms};
+use super::{normalize, shard_hash, terms};
 use crate::config::Text;
 use crate::ids::{Lang, SitePath};
 use crate::model::{Site, Step};
 use crate::render::{OutputFile, PageKind, page_path};
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 /// Weights of the fields a term is found in: a page title beats a step or heading, which beats
 /// a passing mention; a step also carries its page's title, weakly, so that a query naming
@@ -65,22 +64,22 @@ fn language_files(site: &Site, lang: &Lang) -> Vec<OutputFile> {
     let docs = documents(site, lang);
     let dir = format!("assets/search/{}", lang.code);
     // Every document's terms with their weights, and each term's shard once the count is known.
-    let doc_terms: Vec<Vec<(String, u8)>> = docs.par_iter().map(doc_terms).collect();
+    let doc_terms: Vec<Vec<Posting>> = docs.par_iter().map(doc_terms).collect();
     let postings: usize = doc_terms.iter().map(Vec::len).sum();
     let shards = postings.saturating_mul(6).div_ceil(SHARD_BYTES).max(1);
     let shards = u32::try_from(shards).unwrap_or(u32::MAX);
-    let mut buckets: Vec<Vec<(String, u32, u8)>> = vec![Vec::new(); shards as usize];
+    let mut buckets: Vec<Vec<(Term, u32, u8)>> = vec![Vec::new(); shards as usize];
     for (doc, list) in doc_terms.into_iter().enumerate() {
         let doc = u32::try_from(doc).unwrap_or(u32::MAX);
-        for (term, weight) in list {
-            buckets[shard_of(&term, shards) as usize].push((term, doc, weight));
+        for Posting { term, hash, weight } in list {
+            buckets[(hash % shards) as usize].push((term, doc, weight));
         }
     }
     let mut out: Vec<OutputFile> = buckets
         .into_par_iter()
         .enumerate()
         .map(|(i, mut bucket)| {
-            // Stable: each term's documents stay in ascending order.
+            // Documents were pushed in ascending order; the sort keeps it within each term.
             bucket.sort_by(|a, b| a.0.cmp(&b.0));
             file(format!("{dir}/s{i}.js"), shard_js(i, &bucket))
         })
@@ -107,28 +106,80 @@ fn language_files(site: &Site, lang: &Lang) -> Vec<OutputFile> {
     out
 }
 
+/// An index term. Nearly every term (a bigram is six bytes, most words are short) fits in 15
+/// bytes and is packed into two numbers, cheaper to collect, compare and sort than a string
+/// (there are millions); the rest are strings.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Term {
+    Packed(u64, u64),
+    Long(Box<str>),
+}
+
+impl Term {
+    fn new(term: &str) -> Term {
+        let b = term.as_bytes();
+        if b.len() > 15 {
+            return Term::Long(term.into());
+        }
+        let mut bytes = [0u8; 16];
+        bytes[..b.len()].copy_from_slice(b);
+        bytes[15] = b.len() as u8;
+        let n = u128::from_be_bytes(bytes);
+        Term::Packed((n >> 64) as u64, n as u64)
+    }
+
+    /// Appends the term to `out`. Terms are letters, digits and CJK characters only, so they
+    /// need no escaping inside a JSON string.
+    fn write(&self, out: &mut String) {
+        match self {
+            Term::Packed(hi, lo) => {
+                let bytes = ((u128::from(*hi) << 64) | u128::from(*lo)).to_be_bytes();
+                let len = usize::from(bytes[15]).min(15);
+                out.push_str(std::str::from_utf8(&bytes[..len]).unwrap_or_default());
+            }
+            Term::Long(s) => out.push_str(s),
+        }
+    }
+}
+
+/// A term of a document with the hash that picks its shard and its weight.
+struct Posting {
+    term: Term,
+    hash: u32,
+    weight: u8,
+}
+
 /// A document's terms, each once, with its weight: the best field it is found in, plus one for
 /// each further occurrence (up to four).
-fn doc_terms(doc: &Doc) -> Vec<(String, u8)> {
-    let mut found: HashMap<String, (u8, u8)> = HashMap::new();
+fn doc_terms(doc: &Doc) -> Vec<Posting> {
+    let mut found: Vec<(Term, u8, u32)> = Vec::new();
     for (text, weight) in &doc.fields {
-        terms(&normalize(text), |t| match found.get_mut(t) {
-            Some((best, count)) => {
-                *best = (*best).max(*weight);
-                *count = count.saturating_add(1);
-            }
-            None => {
-                found.insert(t.to_string(), (*weight, 0));
-            }
-        });
+        terms(&normalize(text), |t| found.push((Term::new(t), *weight, shard_hash(t))));
     }
-    let mut list: Vec<(String, u8)> = found.into_iter().map(|(t, (best, more))| (t, best + more.min(4))).collect();
-    list.sort_unstable();
-    list
+    // Best weight first within each term, then one entry per term.
+    found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut out: Vec<Posting> = Vec::with_capacity(found.len() / 2);
+    let mut more = 0u8;
+    for (term, weight, hash) in found {
+        match out.last_mut() {
+            Some(last) if last.term == term => {
+                more = more.saturating_add(1);
+                if more <= 4 {
+                    last.weight += 1;
+                }
+            }
+            _ => {
+                more = 0;
+                out.push(Posting { term, hash, weight });
+            }
+        }
+    }
+    out
 }
 
 /// `__vdSearch("s3",{"term":[doc,weight,delta,weight,…],…});`
-fn shard_js(i: usize, bucket: &[(String, u32, u8)]) -> String {
+fn shard_js(i: usize, bucket: &[(Term, u32, u8)]) -> String {
+    use std::fmt::Write;
     let mut js = format!("__vdSearch(\"s{i}\",{{");
     let mut k = 0;
     while k < bucket.len() {
@@ -136,8 +187,9 @@ fn shard_js(i: usize, bucket: &[(String, u32, u8)]) -> String {
         if k > 0 {
             js.push(',');
         }
-        js.push_str(&serde_json::to_string(term).unwrap_or_default());
-        js.push_str(":[");
+        js.push('"');
+        term.write(&mut js);
+        js.push_str("\":[");
         let mut last = 0;
         let mut first = true;
         while k < bucket.len() && bucket[k].0 == *term {
@@ -145,7 +197,7 @@ fn shard_js(i: usize, bucket: &[(String, u32, u8)]) -> String {
             if !first {
                 js.push(',');
             }
-            js.push_str(&format!("{},{weight}", doc - last));
+            let _ = write!(js, "{},{weight}", doc - last);
             last = *doc;
             first = false;
             k += 1;
@@ -222,28 +274,35 @@ fn documents(site: &Site, lang: &Lang) -> Vec<Doc> {
             fields: vec![(title, TITLE), (symptom, STEP), (body.join(" "), BODY)],
         });
     }
-    for p in site.pages.values() {
-        let url = href(&PageKind::Page(p.id.clone()));
-        let title = p.title(lang).to_string();
-        let description = p.descriptions.get(lang.index).cloned().flatten().unwrap_or_default();
-        let mut sections = crate::markdown::plain_sections(p.body.get(lang)).into_iter();
-        let intro = sections.next().map(|s| s.text).unwrap_or_default();
-        docs.push(Doc {
-            href: url.clone(),
-            title: title.clone(),
-            label: String::new(),
-            text: snippet(if description.is_empty() { &intro } else { &description }),
-            fields: vec![(title.clone(), TITLE), (description, STEP), (intro, BODY)],
-        });
-        for s in sections {
+    let pages: Vec<&crate::model::Page> = site.pages.values().collect();
+    let page_docs: Vec<Vec<Doc>> = pages
+        .par_iter()
+        .map(|p| {
+            let mut docs = Vec::new();
+            let url = href(&PageKind::Page(p.id.clone()));
+            let title = p.title(lang).to_string();
+            let description = p.descriptions.get(lang.index).cloned().flatten().unwrap_or_default();
+            let mut sections = crate::markdown::plain_sections(p.body.get(lang)).into_iter();
+            let intro = sections.next().map(|s| s.text).unwrap_or_default();
             docs.push(Doc {
-                href: format!("{url}#{}", s.id),
+                href: url.clone(),
                 title: title.clone(),
-                label: s.heading.clone(),
-                text: snippet(&s.text),
-                fields: vec![(s.heading, STEP), (s.text, BODY), (title.clone(), PAGE_TITLE)],
+                label: String::new(),
+                text: snippet(if description.is_empty() { &intro } else { &description }),
+                fields: vec![(title.clone(), TITLE), (description, STEP), (intro, BODY)],
             });
-        }
-    }
+            for s in sections {
+                docs.push(Doc {
+                    href: format!("{url}#{}", s.id),
+                    title: title.clone(),
+                    label: s.heading.clone(),
+                    text: snippet(&s.text),
+                    fields: vec![(s.heading, STEP), (s.text, BODY), (title.clone(), PAGE_TITLE)],
+                });
+            }
+            docs
+        })
+        .collect();
+    docs.extend(page_docs.into_iter().flatten());
     docs
 }
