@@ -68,7 +68,12 @@ fn language_files(site: &Site, lang: &Lang) -> Vec<OutputFile> {
     let postings: usize = doc_terms.iter().map(Vec::len).sum();
     let shards = postings.saturating_mul(6).div_ceil(SHARD_BYTES).max(1);
     let shards = u32::try_from(shards).unwrap_or(u32::MAX);
-    let mut buckets: Vec<Vec<(Term, u32, u8)>> = vec![Vec::new(); shards as usize];
+    // Each bucket allocated once at its final size: the postings are most of the memory.
+    let mut sizes = vec![0usize; shards as usize];
+    for p in doc_terms.iter().flatten() {
+        sizes[(p.hash % shards) as usize] += 1;
+    }
+    let mut buckets: Vec<Vec<(Term, u32, u8)>> = sizes.into_iter().map(Vec::with_capacity).collect();
     for (doc, list) in doc_terms.into_iter().enumerate() {
         let doc = u32::try_from(doc).unwrap_or(u32::MAX);
         for Posting { term, hash, weight } in list {
@@ -140,6 +145,17 @@ impl Term {
             Term::Long(s) => out.push_str(s),
         }
     }
+
+    fn shard_hash(&self) -> u32 {
+        match self {
+            Term::Packed(hi, lo) => {
+                let bytes = ((u128::from(*hi) << 64) | u128::from(*lo)).to_be_bytes();
+                let len = usize::from(bytes[15]).min(15);
+                shard_hash(std::str::from_utf8(&bytes[..len]).unwrap_or_default())
+            }
+            Term::Long(s) => shard_hash(s),
+        }
+    }
 }
 
 /// A term of a document with the hash that picks its shard and its weight.
@@ -152,15 +168,15 @@ struct Posting {
 /// A document's terms, each once, with its weight: the best field it is found in, plus one for
 /// each further occurrence (up to four).
 fn doc_terms(doc: &Doc) -> Vec<Posting> {
-    let mut found: Vec<(Term, u8, u32)> = Vec::new();
+    let mut found: Vec<(Term, u8)> = Vec::new();
     for (text, weight) in &doc.fields {
-        terms(&normalize(text), |t| found.push((Term::new(t), *weight, shard_hash(t))));
+        terms(&normalize(text), |t| found.push((Term::new(t), *weight)));
     }
     // Best weight first within each term, then one entry per term.
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     let mut out: Vec<Posting> = Vec::with_capacity(found.len() / 2);
     let mut more = 0u8;
-    for (term, weight, hash) in found {
+    for (term, weight) in found {
         match out.last_mut() {
             Some(last) if last.term == term => {
                 more = more.saturating_add(1);
@@ -170,6 +186,7 @@ fn doc_terms(doc: &Doc) -> Vec<Posting> {
             }
             _ => {
                 more = 0;
+                let hash = term.shard_hash();
                 out.push(Posting { term, hash, weight });
             }
         }
@@ -179,7 +196,6 @@ fn doc_terms(doc: &Doc) -> Vec<Posting> {
 
 /// `__vdSearch("s3",{"term":[doc,weight,delta,weight,…],…});`
 fn shard_js(i: usize, bucket: &[(Term, u32, u8)]) -> String {
-    use std::fmt::Write;
     let mut js = format!("__vdSearch(\"s{i}\",{{");
     let mut k = 0;
     while k < bucket.len() {
@@ -197,7 +213,9 @@ fn shard_js(i: usize, bucket: &[(Term, u32, u8)]) -> String {
             if !first {
                 js.push(',');
             }
-            let _ = write!(js, "{},{weight}", doc - last);
+            push_number(&mut js, doc - last);
+            js.push(',');
+            push_number(&mut js, u32::from(*weight));
             last = *doc;
             first = false;
             k += 1;
@@ -206,6 +224,21 @@ fn shard_js(i: usize, bucket: &[(Term, u32, u8)]) -> String {
     }
     js.push_str("});\n");
     js
+}
+
+/// Appends `n` in decimal: millions of numbers, without the formatting machinery.
+fn push_number(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
 }
 
 /// Plain text cut to the snippet length.
@@ -305,4 +338,27 @@ fn documents(site: &Site, lang: &Lang) -> Vec<Doc> {
         .collect();
     docs.extend(page_docs.into_iter().flatten());
     docs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_packed_terms_are_written_back_as_they_were() {
+        for n in [0, 7, 10, 4_294_967_295, 123_456] {
+            let mut s = String::new();
+            push_number(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+        for t in ["既定", "年", "txt", "onmicrosoft", "a-very-long-term-indeed", "ｶ"] {
+            let term = Term::new(t);
+            let mut s = String::new();
+            term.write(&mut s);
+            assert_eq!(s, t);
+            assert_eq!(term.shard_hash(), shard_hash(t), "{t}");
+        }
+        assert!(matches!(Term::new("既定値群の"), Term::Packed(..)));
+        assert!(matches!(Term::new("abcdefghijklmnop"), Term::Long(_)));
+    }
 }
