@@ -10,7 +10,7 @@
 #   2. builds (with the binary cargo test built) the bundled guide and every fixture site tests/fixtures/sites/*/
 #      (those with a book.toml), each into its own temporary folder
 #   3. scripts/gates.sh on all of them                (Nu Html Checker, lychee offline)
-#   4. node --test tests/browser/                     (bundled guide: selector, languages, axe;
+#   4. node --test tests/browser/                     (bundled guide: selector, languages, axe, search;
 #                                                      serve's live reload on a fixture site)
 #      node --test tests/browser/a11y.test.mjs        (every fixture site: axe)
 # Nothing is skipped: if Chromium, Java or lychee cannot run, this fails.

@@ -50,6 +50,8 @@ pub struct Config {
     pub output_dir: PathBuf,
     pub minify: bool,
     pub allow_html: bool,
+    /// Whether pages get the search box and the build writes the search index.
+    pub search: bool,
 }
 
 /// Converts localized texts of one site, recording every Markdown text's origin for link checks.
@@ -255,6 +257,7 @@ pub fn config(book: &Parsed<RawBook>, file: usize, texts: &mut Texts<'_>) -> Opt
         output_dir,
         minify: book.value.build.minify.unwrap_or(true),
         allow_html: book.value.build.allow_html.unwrap_or(false),
+        search: book.value.search.enabled.unwrap_or(true),
     })
 }
 

@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod search;
 pub mod serve;
 pub mod theme;
 
@@ -94,7 +95,8 @@ pub fn render_into<E: Send>(
 ) -> Result<(render::Rendered, usize), render::RenderError<E>> {
     let pages = render::all_pages(site);
     let rendered = render::render_pages(site, theme, &pages, progress, sink)?;
-    let assets = render::assets(site, theme, &pages, rendered.any_code);
+    let mut assets = render::assets(site, theme, &pages, rendered.any_code);
+    assets.extend(render::search_files(site));
     let files = pages.len() + assets.len();
     for file in assets {
         sink(file).map_err(render::RenderError::Sink)?;

@@ -23,6 +23,8 @@ pub struct RawBook {
     pub book: RawBookSection,
     #[serde(default)]
     pub build: RawBuild,
+    #[serde(default)]
+    pub search: RawSearch,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -43,6 +45,13 @@ pub struct RawBuild {
     pub output_dir: Option<Spanned<String>>,
     pub minify: Option<bool>,
     pub allow_html: Option<bool>,
+}
+
+/// `[search]`: the offline search box and its index.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSearch {
+    pub enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

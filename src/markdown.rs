@@ -404,6 +404,58 @@ pub fn to_inline_html(md: &str, opts: &RenderOptions<'_>) -> String {
     }
 }
 
+/// A part of a Markdown text as plain text: what comes before the first heading (empty `id`
+/// and `heading`), then each heading with the text up to the next one. For the search index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlainSection {
+    /// The heading's id, the same one `heading_ids` reports and `to_html` writes.
+    pub id: String,
+    pub heading: String,
+    pub text: String,
+}
+
+/// The plain text of `md` split at its headings (code blocks included: commands are searched).
+pub fn plain_sections(md: &str) -> Vec<PlainSection> {
+    let mut out = vec![PlainSection { id: String::new(), heading: String::new(), text: String::new() }];
+    if md.len() > MAX_TEXT_BYTES {
+        return out;
+    }
+    // The explicit id of the heading being read, while inside one.
+    let mut in_heading: Option<Option<String>> = None;
+    for event in Parser::new_ext(md, options()) {
+        match event {
+            Event::Start(Tag::Heading { id, .. }) => {
+                in_heading = Some(id.map(|i| i.into_string()));
+                out.push(PlainSection { id: String::new(), heading: String::new(), text: String::new() });
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let (Some(id), Some(last)) = (in_heading.take(), out.last_mut()) {
+                    last.heading = last.heading.trim().to_string();
+                    last.id = id.unwrap_or_else(|| slugify(&last.heading));
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(last) = out.last_mut() {
+                    if in_heading.is_some() { last.heading.push_str(&t) } else { last.text.push_str(&t) }
+                }
+            }
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
+                if let Some(last) = out.last_mut()
+                    && in_heading.is_none()
+                    && !last.text.ends_with(' ')
+                {
+                    last.text.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+    for s in &mut out {
+        s.text = s.text.trim().to_string();
+    }
+    out
+}
+
 /// Whether `md` is one line that Markdown leaves as it is: no markup character, nothing at its
 /// start that opens a block. Most titles are; they skip the parser (navigation shows many).
 fn is_plain_line(md: &str) -> bool {

@@ -145,11 +145,19 @@ pub fn render_pages<E: Send>(
     Ok(rendered)
 }
 
-/// The theme's static files, the highlighting stylesheet when code is present, and the sitemap.
+/// The search index files (none when `[search] enabled = false`): built from the whole site, so
+/// `serve` builds them only when a reader searches.
+pub fn search_files(site: &Site) -> Vec<OutputFile> {
+    if site.config.search { crate::search::index_files(site).files } else { Vec::new() }
+}
+
+/// The theme's static files (search.js only when search is on), the highlighting stylesheet when
+/// code is present, and the sitemap. The search index is [`search_files`].
 pub fn assets(site: &Site, theme: &Theme, pages: &[(PageKind, Option<Lang>)], any_code: bool) -> Vec<OutputFile> {
     let mut files: Vec<OutputFile> = theme
         .assets
         .iter()
+        .filter(|(name, _)| site.config.search || name.as_str() != "search.js")
         .map(|(name, bytes)| OutputFile {
             path: SitePath::new(format!("assets/{name}")),
             contents: bytes.clone(),

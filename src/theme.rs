@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 const STATIC: &[(&str, &[u8])] = &[
     ("site.css", include_bytes!("../themes/default/static/site.css")),
     ("selector.js", include_bytes!("../themes/default/static/selector.js")),
+    ("search.js", include_bytes!("../themes/default/static/search.js")),
     ("favicon.svg", include_bytes!("../themes/default/static/favicon.svg")),
 ];
 

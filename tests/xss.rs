@@ -170,7 +170,11 @@ fn script_vectors(html: &str) -> Vec<String> {
     for el in doc.root_element().descendants().filter_map(scraper::ElementRef::wrap) {
         let name = el.value().name();
         // The theme's own script, and nothing else.
-        let theme_script = el.value().attr("src").is_some_and(|s| s.ends_with("assets/selector.js"))
+        // The theme's own scripts (search.js writes results with textContent only).
+        let theme_script = el
+            .value()
+            .attr("src")
+            .is_some_and(|s| s.ends_with("assets/selector.js") || s.ends_with("assets/search.js"))
             && el.text().all(|t| t.trim().is_empty());
         if (name == "script" && !theme_script) || BAD_ELEMENTS.contains(&name) {
             found.push(format!("element <{name}>: {}", el.html()));

@@ -187,6 +187,7 @@ impl<'a> Renderer<'a> {
             footer,
             notice_html,
             has_code,
+            search: site.config.search,
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct Frame<'a> {
     /// The site-wide notice (`[book] notice`), shown on every page.
     pub notice_html: Option<String>,
     pub has_code: bool,
+    /// Whether the page shows the search box (`[search] enabled`).
+    pub search: bool,
 }
 
 #[derive(Serialize)]

@@ -29,6 +29,8 @@ pub struct Snapshot {
     pages: BTreeMap<SitePath, (PageKind, Option<Lang>)>,
     /// Theme files, the highlighting stylesheet and the sitemap.
     assets: BTreeMap<SitePath, Arc<OutputFile>>,
+    /// The search index, built from the whole site when a reader first searches.
+    search: std::sync::OnceLock<BTreeMap<SitePath, Arc<OutputFile>>>,
     /// The pages rendered so far; shared with later snapshots while their inputs stay the same.
     rendered: Mutex<BTreeMap<SitePath, Arc<OutputFile>>>,
     sections: BTreeMap<(ContentKind, SectionId), SectionDigest>,
@@ -38,7 +40,7 @@ impl Snapshot {
     /// The file at `path`: an asset, or a page (rendered now if nobody asked for it before).
     /// `None` when the site has no such file; an error when a template fails on this page.
     pub fn get(&self, path: &SitePath) -> Option<Result<Arc<OutputFile>, Box<Diagnostic>>> {
-        if let Some(asset) = self.assets.get(path) {
+        if let Some(asset) = self.assets.get(path).or_else(|| self.search_files(path).get(path)) {
             return Some(Ok(Arc::clone(asset)));
         }
         let (kind, lang) = self.pages.get(path)?;
@@ -54,12 +56,27 @@ impl Snapshot {
 
     /// Whether the site has a file at `path`.
     pub fn contains(&self, path: &SitePath) -> bool {
-        self.assets.contains_key(path) || self.pages.contains_key(path)
+        self.assets.contains_key(path) || self.pages.contains_key(path) || self.search_files(path).contains_key(path)
     }
 
-    /// Every path of the site: pages, then assets.
+    /// Every path of the site: pages, then assets (building the search index).
     pub fn paths(&self) -> impl Iterator<Item = &SitePath> {
-        self.pages.keys().chain(self.assets.keys())
+        let search = self.search.get_or_init(|| self.build_search());
+        self.pages.keys().chain(self.assets.keys()).chain(search.keys())
+    }
+
+    /// The search index when `path` is one of its files (built then), else nothing.
+    fn search_files(&self, path: &SitePath) -> &BTreeMap<SitePath, Arc<OutputFile>> {
+        static NONE: BTreeMap<SitePath, Arc<OutputFile>> = BTreeMap::new();
+        if path.as_str().starts_with("assets/search/") {
+            self.search.get_or_init(|| self.build_search())
+        } else {
+            &NONE
+        }
+    }
+
+    fn build_search(&self) -> BTreeMap<SitePath, Arc<OutputFile>> {
+        crate::render::search_files(&self.site).into_iter().map(|f| (f.path.clone(), Arc::new(f))).collect()
     }
 
     /// How many pages are rendered and kept.
@@ -160,7 +177,16 @@ pub fn rebuild_cached(
     Ok(Rebuilt {
         rendered: dirty.len(),
         total_pages: all.len(),
-        snapshot: Snapshot { site, theme: Arc::new(theme), theme_fingerprint, pages, assets, rendered, sections },
+        snapshot: Snapshot {
+            site,
+            theme: Arc::new(theme),
+            theme_fingerprint,
+            pages,
+            assets,
+            search: std::sync::OnceLock::new(),
+            rendered,
+            sections,
+        },
         warnings,
     })
 }

@@ -1,0 +1,255 @@
+// Offline search on the bundled guide, as readers meet it: the site opened over file:// (where
+// fetch() of a local file is blocked), JavaScript on, in Debian's Chromium driven by playwright-core.
+//
+//   SITE_DIR=/path/to/built/guide node --test tests/browser/search.test.mjs
+//
+// Every test fails on any console error, uncaught page error or failed request.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { launch as launchBrowser, siteDir, watch } from './browser.mjs';
+
+const SITE = siteDir();
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_OPTIONS = {
+  preload: false,
+  runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'] },
+  resultTypes: ['violations'],
+};
+
+const TIMEOUT = 10_000;
+const TEST_TIMEOUT = 60_000;
+const PHONE = { width: 390, height: 844 };
+const fileUrl = (rel) => pathToFileURL(join(SITE, rel)).href;
+const launch = (options = {}) => launchBrowser({ timeout: TIMEOUT, ...options });
+
+function assertNoErrors(errors) {
+  assert.deepEqual(errors, [], `console errors, page errors or failed requests:\n  ${errors.join('\n  ')}`);
+}
+
+/** Index scripts the page has loaded so far (relative to the language's index folder). */
+const indexScripts = (page) =>
+  page.$$eval('script[src*="search/"]', (ss) => ss.map((s) => s.getAttribute('src').replace(/^.*\/search\/[^/]+\//, '')));
+
+/** Types `query` into the box and waits until the results for it are shown: [{ href, text, marks }]. */
+async function searchFor(page, query) {
+  await page.locator('#vd-search-input').fill(query);
+  await page.waitForFunction((q) => {
+    const panel = document.getElementById('vd-search-results');
+    const count = panel?.querySelector('.vd-search-count')?.textContent ?? '';
+    return panel && !panel.hidden && count !== '' && !count.endsWith('…') && document.getElementById('vd-search-input').value === q;
+  }, query);
+  // The results for this query are in place once the status names them.
+  await page.waitForFunction(() => document.getElementById('vd-search-status').textContent !== '');
+  return results(page);
+}
+
+const results = (page) =>
+  page.$$eval('#vd-search-results .vd-search-list a', (as) => as.map((a) => ({
+    href: a.getAttribute('href'),
+    text: a.textContent.replace(/\s+/g, ' ').trim(),
+    marks: [...a.querySelectorAll('mark')].map((m) => m.textContent),
+  })));
+
+async function axe(page, label) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.addScriptTag({ content: AXE_SOURCE });
+  }
+  const violations = await page.evaluate(async (options) => {
+    const r = await window.axe.run(document, options);
+    return r.violations.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+  }, AXE_OPTIONS);
+  return violations.map((v) => `${label}: ${v}`);
+}
+
+describe('search, file://, JavaScript on', { timeout: TEST_TIMEOUT * 10 }, () => {
+  let browser;
+  before(async () => { browser = await launch(); });
+  after(async () => { await browser?.close(); });
+
+  /** A fresh page on `rel`, recording errors into `errors`. */
+  async function open(rel, errors) {
+    const page = watch(await browser.context.newPage(), errors);
+    await page.goto(fileUrl(rel));
+    return page;
+  }
+
+  it('loads nothing of the index until the box is focused', { timeout: TEST_TIMEOUT }, async () => {
+    const errors = [];
+    const page = await open('ja/index.html', errors);
+    assert.ok(await page.locator('#vd-search-input').isVisible(), 'the search box is shown');
+    assert.deepEqual(await indexScripts(page), [], 'no index file before the box is focused');
+    await page.locator('#vd-search-input').focus();
+    await page.waitForFunction(() => document.querySelector('script[src$="search/ja/meta.js"]'));
+    assert.deepEqual(await indexScripts(page), ['meta.js'], 'focusing loads only meta.js');
+    await page.close();
+    assertNoErrors(errors);
+  });
+
+  it('「既定値」 finds the security-defaults step, highlighted', { timeout: TEST_TIMEOUT }, async () => {
+    const errors = [];
+    const page = await open('ja/index.html', errors);
+    const found = await searchFor(page, '既定値');
+    assert.ok(found.length >= 1, 'results are shown');
+    assert.match(found[0].href, /procedures\/disable-security-defaults\.html#[a-z0-9-]+$/, `first result is a step: ${JSON.stringify(found[0])}`);
+    assert.ok(found[0].marks.includes('既定値'), `the match is highlighted: ${JSON.stringify(found[0])}`);
+    assert.ok(found[0].text.includes('多要素認証の無効化'), 'the result names its page');
+    assert.ok(found[0].text.includes('手順'), 'the result names its step');
+    assert.ok(found.every((r) => !/^\.\.\/en\//.test(r.href)), 'only Japanese pages');
+    assert.match(await page.locator('#vd-search-status').textContent(), /件見つかりました/, 'the live region gives the count');
+    await page.close();
+    assertNoErrors(errors);
+  });
+
+  it('「onmicrosoft」 finds the account-creation step', { timeout: TEST_TIMEOUT }, async () => {
+    const errors = [];
+    const page = await open('ja/index.html', errors);
+    const found = await searchFor(page, 'onmicrosoft');
+    assert.ok(
+      found.some((r) => /procedures\/create-work-account\.html#[a-z0-9-]+$/.test(r.href)),
+      `a step of create-work-account is found: ${JSON.stringify(found.map((r) => r.href))}`,
+    );
+    await page.close();
+    assertNoErrors(errors);
+  });
+
+  it('「ＴＸＴ」 (full width) finds the admin procedure', { timeout: TEST_TIMEOUT }, async () => {
+    const errors = [];
+    const page = await open('ja/procedures/sign-in-vlsc.html', errors);
+    const found = await searchFor(page, 'ＴＸＴ');
+    assert.ok(found.length >= 1, 'results are shown');
+    assert.match(found[0].href, /procedures\/become-tenant-admin\.html/, `first result: ${JSON.stringify(found[0])}`);
+    assert.ok(found[0].marks.some((m) => m === 'TXT'), 'the half-width text is highlighted');
+    await page.close();
+    assertNoErrors(errors);
+  });
+
+  for (const query of ['TXT record', 'records']) {
+    it(`"${query}" (en) finds the admin procedure`, { timeout: TEST_TIMEOUT }, async () => {
+      const errors = [];
+      const page = await open('en/index.html', errors);
+      const found = await searchFor(page, query);
+      assert.ok(found.length >= 1, 'results are shown');
+      assert.match(found[0].href, /procedures\/become-tenant-admin\.html/, `first result: ${JSON.stringify(found[0])}`);
+      assert.ok(found[0].marks.some((m) => /^record/i.test(m)), `"record…" is highlighted: ${JSON.stringify(found[0])}`);
+      await page.close();
+      assertNoErrors(errors);
+    });
+  }
+
+  it('a query with no match says so, and offers the other language', { timeout: TEST_TIMEOUT }, async () => {
+    const errors = [];
+    const page = await open('en/index.html', errors);
+    const found = await searchFor(page, 'zzqxv');
+    assert.deepEqual(found, [], 'no results');
+    assert.equal(await page.locator('#vd-search-status').textContent(), 'No results for “zzqxv”');
+    assert.ok(await page.locator('.vd-search-count').isVisible(), 'the message is shown');
+    const other = page.locator('.vd-search-other a[hreflang="ja"]');
+    assert.equal(await other.getAttribute('href'), '../ja/index.html?q=zzqxv', 'a link runs the search in Japanese');
+    await page.close();
+    assertNoErrors(errors);
+  });
+
+  it('the other-language link runs the same search there', { timeout: TEST_TIMEOUT }, async () => {
+    const errors = [];
+    const page = await open('en/index.html', errors);
+    await searchFor(page, 'TXT');
+    await page.locator('.vd-search-other a[hreflang="ja"]').click();
+    await page.waitForURL((u) => u.href.startsWith(fileUrl('ja/index.html')));
+    await page.waitForFunction(() => document.querySelectorAll('#vd-search-results .vd-search-list a').length > 0);
+    assert.equal(await page.locator('#vd-search-input').inputValue(), 'TXT');
+    const found = await results(page);
+    assert.match(found[0].href, /procedures\/become-tenant-admin\.html/, 'Japanese results for the same query');
+    await page.close();
+    assertNoErrors(errors);
+  });
+
+  it('clicking a result lands on the step anchor', { timeout: TEST_TIMEOUT }, async () => {
+    const errors = [];
+    const page = await open('ja/index.html', errors);
+    const [first] = await searchFor(page, '既定値');
+    const anchor = first.href.split('#')[1];
+    await page.locator('#vd-search-results .vd-search-list a').first().click();
+    await page.waitForURL((u) => u.hash === `#${anchor}`);
+    assert.equal(page.url(), new URL(first.href, fileUrl('ja/index.html')).href);
+    assert.ok(await page.locator(`[id="${anchor}"]`).isVisible(), 'the step is on the page');
+    assert.ok(await page.locator(`[id="${anchor}"]`).evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      return r.top >= -1 && r.top < window.innerHeight;
+    }), 'the step is scrolled into view');
+    await page.close();
+    assertNoErrors(errors);
+  });
+
+  it('keyboard only: /, type, ↓, Enter, and Esc closes', { timeout: TEST_TIMEOUT }, async () => {
+    const errors = [];
+    const page = await open('en/procedures/sign-in-vlsc.html', errors);
+    await page.keyboard.press('/');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'vd-search-input', '/ focuses the box');
+    await page.keyboard.type('onmicrosoft');
+    await page.waitForFunction(() => document.querySelectorAll('#vd-search-results .vd-search-list a').length > 0);
+    await page.keyboard.press('Escape');
+    assert.ok(await page.locator('#vd-search-results').isHidden(), 'Esc closes the results');
+    await page.keyboard.press('ArrowDown');
+    const href = await page.evaluate(() => document.activeElement?.getAttribute('href'));
+    assert.ok(href && href.includes('.html'), `↓ moves to the first result (${href})`);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('href')), href, '↑ moves back');
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.href === new URL(href, fileUrl('en/procedures/sign-in-vlsc.html')).href);
+    // Ctrl-K focuses the box too.
+    await page.keyboard.press('Control+k');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'vd-search-input', 'Ctrl-K focuses the box');
+    await page.close();
+    assertNoErrors(errors);
+  });
+
+  for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['390 px', PHONE]]) {
+    it(`axe passes with results open, light and dark, ${name}`, { timeout: TEST_TIMEOUT }, async () => {
+      const errors = [];
+      const page = await open('ja/index.html', errors);
+      await page.setViewportSize(viewport);
+      await searchFor(page, '既定値');
+      const problems = [];
+      for (const colorScheme of ['light', 'dark']) {
+        await page.emulateMedia({ colorScheme });
+        problems.push(...await axe(page, `ja/index.html, results open, ${colorScheme}, ${name}`));
+      }
+      const box = await page.locator('#vd-search-results').boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= viewport.width + 1, `results fit the width: ${JSON.stringify(box)}`);
+      assert.deepEqual(problems, [], problems.join('\n'));
+      await page.close();
+      assertNoErrors(errors);
+    });
+  }
+
+  it('printing hides the search box', { timeout: TEST_TIMEOUT }, async () => {
+    const errors = [];
+    const page = await open('ja/index.html', errors);
+    await page.emulateMedia({ media: 'print' });
+    assert.ok(await page.locator('.vd-search').isHidden(), 'hidden in print');
+    await page.close();
+    assertNoErrors(errors);
+  });
+});
+
+describe('search, file://, JavaScript off', { timeout: TEST_TIMEOUT }, () => {
+  let browser;
+  before(async () => { browser = await launch({ javaScriptEnabled: false }); });
+  after(async () => { await browser?.close(); });
+
+  it('the search box is not shown', { timeout: TEST_TIMEOUT }, async () => {
+    const errors = [];
+    const page = watch(await browser.context.newPage(), errors);
+    await page.goto(fileUrl('ja/index.html'));
+    assert.equal(await page.locator('.vd-search').count(), 1, 'the box is in the page');
+    assert.ok(await page.locator('.vd-search').isHidden(), 'but not shown without JavaScript');
+    await page.close();
+    assertNoErrors(errors);
+  });
+});

@@ -1,0 +1,182 @@
+//! The search index as the build writes it: one set of files per language holding only that
+//! language's text, turned off by `[search] enabled = false`, and on a large site split into
+//! shards so that a query loads only the shards its terms name.
+
+mod common;
+
+use common::{build_ok, read_tree};
+use std::collections::BTreeMap;
+use std::path::Path;
+use vlsc_docs::search::{query_terms, shard_of};
+
+/// The JSON payload of an index script: `__vdSearch("name",PAYLOAD);`.
+fn payload(js: &[u8], name: &str) -> serde_json::Value {
+    let js = String::from_utf8_lossy(js);
+    let prefix = format!("__vdSearch(\"{name}\",");
+    let body = js
+        .trim_end()
+        .strip_prefix(&prefix)
+        .and_then(|s| s.strip_suffix(");"))
+        .unwrap_or_else(|| panic!("{name}.js is not a __vdSearch call: {}", &js[..js.len().min(80)]));
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{name}.js: {e}"))
+}
+
+/// The index files of one language: name (`meta`, `s0`, `d0`, …) → contents.
+fn index(files: &BTreeMap<String, Vec<u8>>, lang: &str) -> BTreeMap<String, Vec<u8>> {
+    let dir = format!("assets/search/{lang}/");
+    files
+        .iter()
+        .filter_map(|(k, v)| {
+            let name = k.strip_prefix(&dir)?.strip_suffix(".js")?;
+            Some((name.to_string(), v.clone()))
+        })
+        .collect()
+}
+
+#[test]
+fn each_language_has_its_own_index_with_only_its_own_text() {
+    let site = common::bundled_guide();
+    let files = read_tree(&build_ok(site.path()));
+    assert!(files.contains_key("assets/search.js"));
+    let ja = index(&files, "ja");
+    let en = index(&files, "en");
+    for (lang, idx) in [("ja", &ja), ("en", &en)] {
+        for name in ["meta", "s0", "d0"] {
+            assert!(idx.contains_key(name), "assets/search/{lang}/{name}.js is missing");
+        }
+        let meta = payload(&idx["meta"], "meta");
+        assert!(meta["docs"].as_u64().is_some_and(|n| n > 20), "{lang}: {meta}");
+    }
+    // Japanese-only texts are not in the English index (the English texts quote one Japanese
+    // screen message, which is English content and stays).
+    let en_all: String = en.values().map(|v| String::from_utf8_lossy(v).to_lowercase()).collect();
+    for text in ["多要素認証", "既定値", "職場アカウント", "\"既定\"", "\"手順 1\"", "管理者になるための手順"]
+    {
+        assert!(!en_all.contains(text), "the English index holds the Japanese {text}");
+    }
+    // Words that only the English texts use are not in the Japanese index.
+    let ja_all: String = ja.values().map(|v| String::from_utf8_lossy(v).to_lowercase()).collect();
+    for word in ["\"step 1\"", "multifactor", "waffle", "security defaults", "\"click\"", "\"record\""] {
+        assert!(en_all.contains(word), "the English index should hold {word}");
+        assert!(!ja_all.contains(word), "the Japanese index holds the English {word}");
+    }
+    for term in ["\"既定\"", "\"定値\"", "\"txt\"", "\"onmicrosoft\""] {
+        assert!(ja_all.contains(term), "the Japanese index should hold {term}");
+    }
+    // Every page carries the (hidden until the script shows it) search box and the script.
+    let home = String::from_utf8_lossy(&files["ja/index.html"]).into_owned();
+    assert!(home.contains("id=vd-search-input") && home.contains("search/ja/"), "no search box on ja/index.html");
+    assert!(home.contains("assets/search.js"), "ja/index.html does not load search.js");
+}
+
+#[test]
+fn search_can_be_turned_off() {
+    let site = common::bundled_guide();
+    let book = site.path().join("book.toml");
+    let mut text = std::fs::read_to_string(&book).unwrap_or_else(|e| panic!("{e}"));
+    text.push_str("\n[search]\nenabled = false\n");
+    std::fs::write(&book, text).unwrap_or_else(|e| panic!("{e}"));
+    let files = read_tree(&build_ok(site.path()));
+    assert!(!files.keys().any(|k| k.starts_with("assets/search")), "index or script written");
+    for (path, html) in files.iter().filter(|(k, _)| k.ends_with(".html")) {
+        let html = String::from_utf8_lossy(html);
+        assert!(!html.contains("vd-search"), "{path} has a search box");
+    }
+}
+
+/// A site of `n` pages per language, each with headings and text from a shared vocabulary, a
+/// word and a Japanese phrase only it has.
+fn large_site(root: &Path, n: usize) {
+    std::fs::write(
+        root.join("book.toml"),
+        "[book]\ntitle = { ja = \"大きなサイト\", en = \"Large site\" }\nlanguages = [\"ja\", \"en\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let dir = root.join("content/pages");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let kanji: Vec<char> =
+        "設定管理画面表示確認登録削除変更追加選択入力保存開始終了接続認証証明書更新検索".chars().collect();
+    let words = ["network", "printer", "account", "password", "settings", "device", "update", "policy", "server"];
+    let mut seed: u64 = 7;
+    let mut next = |m: usize| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(seed >> 33).unwrap_or(0) % m
+    };
+    for i in 0..n {
+        let mut ja = format!("+++\ntitle = \"ページ {i}\"\n+++\n固有{}語{} を確認します。\n", i % 97, i);
+        let mut en = format!("+++\ntitle = \"Page {i}\"\n+++\nThe unique marker{i} is here.\n");
+        for h in 0..3 {
+            ja.push_str(&format!("\n## 見出し {h}\n\n"));
+            en.push_str(&format!("\n## Heading {h}\n\n"));
+            for _ in 0..12 {
+                let phrase: String = (0..6).map(|_| kanji[next(kanji.len())]).collect();
+                ja.push_str(&format!("{phrase}を{}します。", kanji[next(kanji.len())]));
+                en.push_str(&format!(
+                    "Open the {} {}{} screen. ",
+                    words[next(words.len())],
+                    words[next(words.len())],
+                    next(500)
+                ));
+            }
+            ja.push('\n');
+            en.push('\n');
+        }
+        std::fs::write(dir.join(format!("p{i:04}.ja.md")), ja).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.join(format!("p{i:04}.en.md")), en).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+#[test]
+fn a_large_index_is_sharded_and_a_query_needs_only_its_shards() {
+    let site = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    large_site(site.path(), 1200);
+    let files = read_tree(&build_ok(site.path()));
+    for (lang, query, page) in [("en", "marker1021", "p1021.html"), ("ja", "確認します", "")] {
+        let idx = index(&files, lang);
+        let meta = payload(&idx["meta"], "meta");
+        let shards = u32::try_from(meta["shards"].as_u64().unwrap_or(0)).unwrap_or(0);
+        assert!(shards >= 8, "{lang}: expected a sharded index, got {meta}");
+        let total: usize = idx.values().map(Vec::len).sum();
+        let terms = query_terms(query);
+        assert!(!terms.is_empty());
+        // The shards the query names hold its terms; no other shard holds any of them.
+        let wanted: std::collections::BTreeSet<u32> = terms.iter().map(|t| shard_of(&t.term, shards)).collect();
+        assert!(wanted.len() < shards as usize / 2, "{lang}: {query} needs {} of {shards} shards", wanted.len());
+        let mut loaded = idx["meta"].len();
+        let mut postings: Vec<Vec<u64>> = Vec::new();
+        for s in 0..shards {
+            let name = format!("s{s}");
+            let shard = payload(&idx[&name], &name);
+            for t in &terms {
+                let holds = shard.get(&t.term).is_some();
+                assert_eq!(holds, s == shard_of(&t.term, shards), "{lang}: {} in {name}", t.term);
+                if holds {
+                    let list: Vec<u64> =
+                        shard[&t.term].as_array().into_iter().flatten().filter_map(|v| v.as_u64()).collect();
+                    // Delta-coded document numbers, each with its weight.
+                    let docs = list.chunks(2).scan(0, |d, p| {
+                        *d += p[0];
+                        Some(*d)
+                    });
+                    postings.push(docs.collect());
+                }
+            }
+            if wanted.contains(&s) {
+                loaded += idx[&name].len();
+            }
+        }
+        assert_eq!(postings.len(), terms.len(), "{lang}: every term of {query} is found");
+        // Every term of the query is found in the shard it maps to; the documents holding all of
+        // them are read from the chunks that hold them.
+        let hits: Vec<u64> = postings[0].iter().copied().filter(|d| postings.iter().all(|p| p.contains(d))).collect();
+        assert!(!hits.is_empty(), "{lang}: {query} matches no document");
+        let starts: Vec<u64> = meta["chunks"].as_array().into_iter().flatten().filter_map(|v| v.as_u64()).collect();
+        let chunk = starts.iter().rposition(|s| *s <= hits[0]).unwrap_or(0);
+        let name = format!("d{chunk}");
+        let docs = payload(&idx[&name], &name);
+        loaded += idx[&name].len();
+        let entry = &docs[usize::try_from(hits[0] - starts[chunk]).unwrap_or(0)];
+        assert!(entry[0].as_str().is_some_and(|href| href.starts_with(page)), "{lang}: {entry}");
+        assert!(loaded * 4 < total, "{lang}: {query} loads {loaded} of {total} bytes");
+    }
+}
