@@ -225,31 +225,8 @@ pub fn scan(md: &str, headings: bool) -> Scan {
 
 /// The ids of the headings of `md`, explicit (`{#id}`) or derived from the text, with their ranges.
 pub fn heading_ids(md: &str) -> Vec<(String, Range<usize>)> {
-    let mut out = Vec::new();
-    // Too long to parse: `check_limits` reports it.
-    if md.len() > MAX_TEXT_BYTES {
-        return out;
-    }
-    let mut current: Option<(Option<String>, String, Range<usize>)> = None;
-    for (event, range) in Parser::new_ext(md, options()).into_offset_iter() {
-        match event {
-            Event::Start(Tag::Heading { id, .. }) => {
-                current = Some((id.map(|i| i.into_string()), String::new(), range));
-            }
-            Event::Text(t) | Event::Code(t) => {
-                if let Some((_, text, _)) = current.as_mut() {
-                    text.push_str(&t);
-                }
-            }
-            Event::End(TagEnd::Heading(_)) => {
-                if let Some((id, text, range)) = current.take() {
-                    out.push((id.unwrap_or_else(|| slugify(&text)), range));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+    // A text over the limits is reported by validation; its headings found so far are enough.
+    scan(md, true).headings
 }
 
 /// A heading's default id: lowercase, letters and digits kept (any script), the rest as `-`.
