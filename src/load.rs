@@ -375,10 +375,17 @@ pub fn load_site_cached(root: &Path, cache: Option<&LoadCache>) -> Result<(RawSi
     let procedures = read_toml_tree(root, ContentKind::Procedures, cache, &mut sections, &mut diags);
     let scenarios = read_toml_tree(root, ContentKind::Scenarios, cache, &mut sections, &mut diags);
     let selector_rel = Path::new("content/selector.toml");
-    let selector = if root.join(selector_rel).is_file() {
-        read_toml::<RawSelector>(root, selector_rel, String::new(), cache, &mut diags)
-    } else {
-        None
+    let selector = match std::fs::metadata(root.join(selector_rel)) {
+        Ok(m) if m.is_file() => read_toml::<RawSelector>(root, selector_rel, String::new(), cache, &mut diags),
+        Ok(_) => {
+            diags.push(Diagnostic::error(selector_rel, "not a regular file (a pipe, socket, device or folder?)"));
+            None
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            diags.push(Diagnostic::error(selector_rel, format!("cannot read file: {e}")));
+            None
+        }
     };
     let (pages, stray_files) = read_pages(root, cache, &mut sections, &mut diags);
     let i18n = read_i18n(root, cache, &mut diags);
