@@ -8,7 +8,7 @@ use crate::diag::{Diagnostic, Diagnostics, SourceFile};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::any::Any;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use toml::Spanned;
@@ -222,6 +222,16 @@ pub struct RawSite {
     pub i18n: Vec<Parsed<RawUiStrings>>,
     /// Page-like files with the wrong name, reported once the languages are known.
     pub stray_files: Vec<PathBuf>,
+    /// Items whose file has an error (already reported): they exist, but are not in the lists.
+    pub broken: Broken,
+}
+
+/// The ids of items whose file could not be read or parsed.
+#[derive(Debug, Default)]
+pub struct Broken {
+    pub procedures: BTreeSet<String>,
+    pub scenarios: BTreeSet<String>,
+    pub pages: BTreeSet<String>,
 }
 
 /// Parsed files kept between rebuilds by `serve`, keyed by path and checked against the file's
@@ -372,8 +382,11 @@ pub fn load_site_cached(root: &Path, cache: Option<&LoadCache>) -> Result<(RawSi
     }
     let book = read_toml::<RawBook>(root, Path::new("book.toml"), String::new(), cache, &mut diags);
     let mut sections = Vec::new();
-    let procedures = read_toml_tree(root, ContentKind::Procedures, cache, &mut sections, &mut diags);
-    let scenarios = read_toml_tree(root, ContentKind::Scenarios, cache, &mut sections, &mut diags);
+    let mut broken = Broken::default();
+    let procedures =
+        read_toml_tree(root, ContentKind::Procedures, cache, &mut sections, &mut broken.procedures, &mut diags);
+    let scenarios =
+        read_toml_tree(root, ContentKind::Scenarios, cache, &mut sections, &mut broken.scenarios, &mut diags);
     let selector_rel = Path::new("content/selector.toml");
     let selector = match std::fs::metadata(root.join(selector_rel)) {
         Ok(m) if m.is_file() => read_toml::<RawSelector>(root, selector_rel, String::new(), cache, &mut diags),
@@ -387,11 +400,13 @@ pub fn load_site_cached(root: &Path, cache: Option<&LoadCache>) -> Result<(RawSi
             None
         }
     };
-    let (pages, stray_files) = read_pages(root, cache, &mut sections, &mut diags);
+    let (pages, stray_files) = read_pages(root, cache, &mut sections, &mut broken.pages, &mut diags);
     let i18n = read_i18n(root, cache, &mut diags);
 
+    // Files with errors are left out, and their ids kept, so that validation goes on and reports
+    // every other error without also reporting references to them as unknown.
     match book {
-        Some(book) if !diags.has_errors() => Ok((
+        Some(book) => Ok((
             RawSite {
                 root: root.to_path_buf(),
                 book,
@@ -402,10 +417,11 @@ pub fn load_site_cached(root: &Path, cache: Option<&LoadCache>) -> Result<(RawSi
                 sections,
                 i18n,
                 stray_files,
+                broken,
             },
             diags,
         )),
-        _ => Err(LoadError::Content(diags)),
+        None => Err(LoadError::Content(diags)),
     }
 }
 
@@ -485,29 +501,33 @@ fn read_toml_tree<T: DeserializeOwned + Clone + Send + Sync + 'static>(
     kind: ContentKind,
     cache: Option<&LoadCache>,
     sections: &mut Vec<RawSectionDir>,
+    broken_ids: &mut BTreeSet<String>,
     diags: &mut Diagnostics,
 ) -> Vec<Parsed<T>> {
     use rayon::prelude::*;
     let tree = walk(root, kind, cache, sections, diags);
     // Files are read and parsed in parallel; results and diagnostics keep the sorted file order.
-    let results: Vec<(Option<Parsed<T>>, Diagnostics)> = tree
+    let results: Vec<(Option<Parsed<T>>, Option<String>, Diagnostics)> = tree
         .par_iter()
         .map(|(rel, sub)| {
             let mut d = Diagnostics::default();
             let Some(id) = sub.strip_suffix(".toml") else {
                 d.push(Diagnostic::warning(rel, "ignored: only .toml files are read in this folder"));
-                return (None, d);
+                return (None, None, d);
             };
             if !check_item_id(rel, id, &mut d) {
-                return (None, d);
+                return (None, None, d);
             }
-            (read_toml::<T>(root, rel, id.to_string(), cache, &mut d), d)
+            let parsed = read_toml::<T>(root, rel, id.to_string(), cache, &mut d);
+            let broken = parsed.is_none().then(|| id.to_string());
+            (parsed, broken, d)
         })
         .collect();
     let mut out = Vec::with_capacity(results.len());
-    for (parsed, d) in results {
+    for (parsed, broken, d) in results {
         diags.extend(d);
         out.extend(parsed);
+        broken_ids.extend(broken);
     }
     out
 }
@@ -634,6 +654,7 @@ fn read_pages(
     root: &Path,
     cache: Option<&LoadCache>,
     sections: &mut Vec<RawSectionDir>,
+    broken_ids: &mut BTreeSet<String>,
     diags: &mut Diagnostics,
 ) -> (Vec<RawPageFile>, Vec<PathBuf>) {
     use rayon::prelude::*;
@@ -647,16 +668,19 @@ fn read_pages(
         }
     }
     // Read and parsed in parallel; results and diagnostics keep the sorted file order.
-    let results: Vec<(Option<RawPageFile>, Diagnostics)> = named
+    let results: Vec<(Option<RawPageFile>, String, Diagnostics)> = named
         .into_par_iter()
         .map(|(id, lang, rel)| {
             let mut d = Diagnostics::default();
-            let page = read_page(root, cache, id, lang, &rel, &mut d);
-            (page, d)
+            let page = read_page(root, cache, id.clone(), lang, &rel, &mut d);
+            (page, id, d)
         })
         .collect();
     let mut pages = Vec::with_capacity(results.len());
-    for (page, d) in results {
+    for (page, id, d) in results {
+        if page.is_none() && d.has_errors() {
+            broken_ids.insert(id);
+        }
         diags.extend(d);
         pages.extend(page);
     }

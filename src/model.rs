@@ -169,7 +169,8 @@ pub fn resolve(
     let config = crate::config::config(&raw.book, book_file, &mut texts);
     let ui = theme_ui.resolve(&languages, &raw.i18n, texts.diags);
 
-    let procedure_ids: BTreeSet<String> = raw.procedures.iter().map(|p| p.id.clone()).collect();
+    let procedure_ids: BTreeSet<String> =
+        raw.procedures.iter().map(|p| p.id.clone()).chain(raw.broken.procedures.iter().cloned()).collect();
     if let Some(c) = cache {
         c.begin(&languages, &procedure_ids);
     }
@@ -188,8 +189,8 @@ pub fn resolve(
     let pages = pages(&raw, &mut texts);
     let ids = KnownIds {
         procedures: procedure_ids,
-        scenarios: raw.scenarios.iter().map(|s| s.id.clone()).collect(),
-        pages: raw.pages.iter().map(|p| p.id.clone()).collect(),
+        scenarios: raw.scenarios.iter().map(|s| s.id.clone()).chain(raw.broken.scenarios.iter().cloned()).collect(),
+        pages: raw.pages.iter().map(|p| p.id.clone()).chain(raw.broken.pages.iter().cloned()).collect(),
     };
     let selector = raw.selector.as_ref().and_then(|s| selector(s, &ids, &mut texts));
     let sections = sections::build(&raw.sections, &mut texts, &procedures, &scenarios, &pages);
@@ -219,7 +220,8 @@ pub fn resolve(
     }
     for (id, proc) in procedures.iter_mut() {
         proc.used_in = used.remove(id).unwrap_or_default();
-        if proc.used_in.is_empty() {
+        // A scenario with an error may use it: say nothing rather than something false.
+        if proc.used_in.is_empty() && raw.broken.scenarios.is_empty() {
             let path = format!("content/procedures/{id}.toml");
             texts.diags.push(Diagnostic::warning(path, format!("procedure `{id}` is used by no scenario")));
         }
@@ -482,6 +484,10 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
     }
     let mut out = BTreeMap::new();
     for (id, files) in by_id {
+        // A language file with an error was reported; the page is left out, without more errors.
+        if raw.broken.pages.contains(id) {
+            continue;
+        }
         let mut ok = true;
         if let Some(why) = reserved_page_id(id) {
             for f in &files {
