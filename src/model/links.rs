@@ -5,7 +5,7 @@ use super::{Page, Part, Procedure, Scenario, Step, scenario_step_anchor, suggest
 use crate::config::{TextOrigin, Texts};
 use crate::diag::{Diagnostic, SourceFile};
 use crate::ids::{PageId, ProcedureId, ScenarioId};
-use crate::markdown::{Limit, LinkDest, RefKind, classify, heading_ids, scan};
+use crate::markdown::{Limit, LinkDest, RefKind, Scan, classify, heading_ids, scan};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -72,8 +72,28 @@ pub(super) fn check(
     };
     // Every text is checked on its own, in parallel; the diagnostics keep the texts' order.
     let files = &texts.files;
-    let found: Vec<Vec<Diagnostic>> =
-        texts.origins.par_iter().map(|(origin, md)| check_text(files, origin, md, &anchors, ids, cache)).collect();
+    let kept = cache.map_or_else(|| vec![None; texts.origins.len()], |c| c.scans(&texts.origins));
+    let checked: Vec<(Vec<Diagnostic>, Option<Arc<Scan>>)> = texts
+        .origins
+        .par_iter()
+        .zip(kept)
+        .map(|((origin, md), kept)| {
+            let made = kept.is_none();
+            let scan = kept.unwrap_or_else(|| Arc::new(scan(md, origin.exact)));
+            (check_text(files, origin, &scan, &anchors, ids), made.then_some(scan))
+        })
+        .collect();
+    let mut made = Vec::new();
+    let mut found = Vec::with_capacity(checked.len());
+    for ((d, scan), (origin, md)) in checked.into_iter().zip(&texts.origins) {
+        found.push(d);
+        if let Some(scan) = scan {
+            made.push((Arc::clone(md), origin.exact, scan));
+        }
+    }
+    if let Some(c) = cache {
+        c.keep_scans(made);
+    }
     // A reference written outside Markdown is checked once per language; when it fails the same
     // way in every language, it is reported once.
     let mut last: Option<Diagnostic> = None;
@@ -90,18 +110,13 @@ pub(super) fn check(
 fn check_text(
     files: &[SourceFile],
     origin: &TextOrigin,
-    md: &Arc<str>,
+    scan: &Scan,
     anchors: &Anchors,
     ids: &super::KnownIds,
-    cache: Option<&super::ResolveCache>,
 ) -> Vec<Diagnostic> {
     let file = &files[origin.file];
     let error = |span: std::ops::Range<usize>, message: String| {
         Diagnostic::error(&file.path, message).at(file.locate(span)).key(origin.key.clone())
-    };
-    let scan = match cache {
-        Some(c) => c.scan(md, origin.exact),
-        None => Arc::new(scan(md, origin.exact)),
     };
     // A text too long or too deeply nested to render safely is refused, and not read further.
     if let Err(limit) = &scan.limit {

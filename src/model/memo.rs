@@ -69,23 +69,32 @@ impl ResolveCache {
         inner.scans.retain(|_, e| e.used == g);
     }
 
-    /// The scan of `md`, made once per distinct shared text.
-    pub(super) fn scan(&self, md: &Arc<str>, exact: bool) -> Arc<Scan> {
-        let key = (Arc::as_ptr(md) as *const u8 as usize, md.len(), exact);
-        {
-            let mut inner = self.lock();
-            let g = inner.generation;
-            if let Some(e) = inner.scans.get_mut(&key) {
+    /// The scans kept for these texts (`None` where there is none), looked up under one lock.
+    pub(super) fn scans(&self, texts: &[(TextOrigin, Arc<str>)]) -> Vec<Option<Arc<Scan>>> {
+        let mut inner = self.lock();
+        let g = inner.generation;
+        texts
+            .iter()
+            .map(|(origin, md)| {
+                let e = inner.scans.get_mut(&scan_key(md, origin.exact))?;
                 e.used = g;
-                return Arc::clone(&e.scan);
-            }
-        }
-        let scan = Arc::new(crate::markdown::scan(md, exact));
+                Some(Arc::clone(&e.scan))
+            })
+            .collect()
+    }
+
+    /// Keeps scans made in this rebuild.
+    pub(super) fn keep_scans(&self, made: Vec<(Arc<str>, bool, Arc<Scan>)>) {
         let mut inner = self.lock();
         let used = inner.generation;
-        inner.scans.insert(key, ScanEntry { _keep: Arc::clone(md), scan: Arc::clone(&scan), used });
-        scan
+        for (md, exact, scan) in made {
+            inner.scans.insert(scan_key(&md, exact), ScanEntry { _keep: md, scan, used });
+        }
     }
+}
+
+fn scan_key(md: &Arc<str>, exact: bool) -> (usize, usize, bool) {
+    (Arc::as_ptr(md) as *const u8 as usize, md.len(), exact)
 }
 
 /// Converts one file with `convert`, or replays what converting it recorded last time: the files
