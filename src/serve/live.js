@@ -17,6 +17,8 @@
       overlay = document.createElement("div");
       overlay.id = "vlsc-docs-errors";
       overlay.setAttribute("role", "alert");
+      // Long lists of errors scroll: keyboard users must be able to reach and scroll them too.
+      overlay.tabIndex = 0;
       overlay.style.cssText = "position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:2147483647;" +
         "background:#2b0b0b;color:#ffe4e4;font:14px/1.45 ui-monospace,Menlo,Consolas,monospace;padding:12px 16px;" +
         "border-top:4px solid #ff5c5c;white-space:pre-wrap;";
