@@ -656,3 +656,72 @@ fn kept_validation_never_hides_an_error() {
         Err(e) => panic!("{e}"),
     }
 }
+
+/// Replaces `from` by `to` in every file under `dir`.
+fn replace_everywhere(dir: &Path, from: &str, to: &str) {
+    for entry in walkdir::WalkDir::new(dir).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_else(|e| panic!("{e}"));
+        if text.contains(from) {
+            std::fs::write(entry.path(), text.replace(from, to)).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
+
+#[test]
+fn incremental_rebuilds_equal_full_builds_when_sections_change() {
+    let site = common::site("sections");
+    let root = site.path();
+    let content = root.join("content");
+    let cache = vlsc_docs::Caches::default();
+    let mut snapshot =
+        vlsc_docs::serve::rebuild_cached(root, None, Some(&cache)).unwrap_or_else(|e| panic!("{e}")).snapshot;
+    open_every_page(&snapshot);
+    let steps: [(&str, Box<dyn Fn()>); 4] = [
+        (
+            "a procedure moves into another section",
+            Box::new(|| {
+                std::fs::rename(
+                    content.join("procedures/overview.toml"),
+                    content.join("procedures/network/overview.toml"),
+                )
+                .unwrap_or_else(|e| panic!("{e}"));
+                edit(&content.join("scenarios/sign-in/new-admin.toml"), "\"overview\"", "\"network/overview\"");
+            }),
+        ),
+        (
+            "a section is renamed (its title)",
+            Box::new(|| {
+                edit(&content.join("procedures/accounts/_section.toml"), "en = \"Accounts\"", "en = \"User accounts\"");
+            }),
+        ),
+        (
+            "a section folder is renamed, references follow",
+            Box::new(|| {
+                std::fs::rename(content.join("procedures/network"), content.join("procedures/net"))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                replace_everywhere(&content, "network/dns", "net/dns");
+                replace_everywhere(&content, "network/overview", "net/overview");
+            }),
+        ),
+        (
+            "an item's weight moves it within its section",
+            Box::new(|| {
+                edit(&content.join("procedures/accounts/create.toml"), "weight = 2", "weight = 0");
+            }),
+        ),
+    ];
+    for (what, step) in steps {
+        step();
+        let rebuilt = vlsc_docs::serve::rebuild_cached(root, Some(&snapshot), Some(&cache))
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let full = vlsc_docs::compile(root).unwrap_or_else(|e| panic!("{what}: {e}"));
+        for f in &full.files {
+            let served =
+                rebuilt.snapshot.get(&f.path).unwrap_or_else(|| panic!("{what}: {} is not served", f.path.as_str()));
+            let served = served.unwrap_or_else(|e| panic!("{e}"));
+            assert!(served.contents == f.contents, "{what}: {} differs from a full build", f.path.as_str());
+        }
+        snapshot = rebuilt.snapshot;
+        open_every_page(&snapshot);
+    }
+}
