@@ -676,7 +676,9 @@ fn incremental_rebuilds_equal_full_builds_when_sections_change() {
     let mut snapshot =
         vlsc_docs::serve::rebuild_cached(root, None, Some(&cache)).unwrap_or_else(|e| panic!("{e}")).snapshot;
     open_every_page(&snapshot);
-    let steps: [(&str, Box<dyn Fn()>); 4] = [
+    /// What an edit does, and the edit.
+    type Step<'a> = (&'static str, Box<dyn Fn() + 'a>);
+    let steps: [Step<'_>; 4] = [
         (
             "a procedure moves into another section",
             Box::new(|| {
