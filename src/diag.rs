@@ -190,6 +190,46 @@ impl Diagnostics {
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter()
     }
+
+    /// The terminal form of every diagnostic, sorted, each followed by a blank line. Errors are all
+    /// shown; of warnings that say the same thing about different ids (a large site may have
+    /// thousands of unused procedures), the first few are shown and the rest counted.
+    pub fn for_terminal(&self) -> String {
+        const SHOWN: usize = 5;
+        let mut out = String::new();
+        let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+        for d in self.sorted() {
+            if d.severity == Severity::Warning {
+                let n = seen.entry(shape(&d.message)).or_default();
+                *n += 1;
+                if *n > SHOWN {
+                    continue;
+                }
+            }
+            out.push_str(&format!("{d}\n\n"));
+        }
+        for (shape, n) in seen.into_iter().filter(|(_, n)| *n > SHOWN) {
+            out.push_str(&format!("warning: {} more like this: {shape}\n\n", n - SHOWN));
+        }
+        out
+    }
+}
+
+/// A message with its quoted names (`` `x` ``) replaced by `…`, to group messages of one kind.
+fn shape(message: &str) -> String {
+    let mut out = String::new();
+    let mut quoted = false;
+    for c in message.chars() {
+        if c == '`' {
+            if !quoted {
+                out.push_str("`…`");
+            }
+            quoted = !quoted;
+        } else if !quoted {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A source file kept in memory so that later stages can point into it.
@@ -220,6 +260,27 @@ impl SourceFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_warnings_of_one_kind_are_counted_not_listed() {
+        let mut d = Diagnostics::default();
+        for i in 0..12 {
+            d.push(Diagnostic::warning(
+                format!("content/procedures/p{i:02}.toml"),
+                format!("procedure `p{i:02}` is used by no scenario"),
+            ));
+        }
+        d.push(Diagnostic::warning("content/scenarios/s.toml", "scenario `s` is reached by no answer of the selector"));
+        d.push(Diagnostic::error("content/selector.toml", "unknown scenario `x`"));
+        let text = d.for_terminal();
+        assert_eq!(text.matches("is used by no scenario").count(), 6, "{text}");
+        assert!(text.contains("warning: 7 more like this: procedure `…` is used by no scenario"), "{text}");
+        assert!(text.contains("scenario `s` is reached") && text.contains("unknown scenario `x`"), "{text}");
+        assert!(
+            text.find("unknown scenario").unwrap_or(usize::MAX) < text.find("warning").unwrap_or(0),
+            "errors first: {text}"
+        );
+    }
 
     #[test]
     fn locates_multibyte_columns() {

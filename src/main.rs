@@ -108,9 +108,7 @@ fn progress_line(count: &AtomicUsize, done: &AtomicBool) {
 }
 
 fn print_diagnostics(diags: &Diagnostics) {
-    for d in diags.sorted() {
-        eprintln!("{d}\n");
-    }
+    eprint!("{}", diags.for_terminal());
 }
 
 fn fail(e: BuildError, command: &str) -> ExitCode {

@@ -160,7 +160,7 @@ impl AppState {
     /// Prints the warnings of a good build unless they are the ones printed last: a site with
     /// thousands of warnings does not repeat them at every save.
     fn print_warnings_if_changed(&self, warnings: &Diagnostics) {
-        let text: String = warnings.sorted().iter().map(|d| format!("{d}\n\n")).collect();
+        let text = warnings.for_terminal();
         let mut last = self.warnings.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if *last != text {
             eprint!("{text}");
@@ -170,9 +170,7 @@ impl AppState {
 }
 
 fn print_diagnostics(diags: &Diagnostics) {
-    for d in diags.sorted() {
-        eprintln!("{d}\n");
-    }
+    eprint!("{}", diags.for_terminal());
 }
 
 /// Runs the server until interrupted.
