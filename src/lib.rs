@@ -182,15 +182,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     };
     output::check_target(&opts.root, &output, opts.force, origin)?;
     let writer = output::Writer::begin(&output, opts.cleanup.clone())?;
-    // The pages' folders are made once, up front; assets make theirs as they are written.
-    let pages: Vec<ids::SitePath> =
-        render::all_pages(&site).iter().map(|(k, l)| render::page_path(k, l.as_ref())).collect();
-    if let Err(e) = writer.make_dirs(&pages) {
-        writer.abort();
-        return Err(e.into());
-    }
-    drop(pages);
-    let sink = |f: render::OutputFile| writer.write(&f.path, &f.contents).map(|_| ());
+    let sink = |f: render::OutputFile| writer.write(&f.path, &f.contents);
     let (rendered, files) = match render_into(&site, &theme, opts.progress.as_deref(), &sink) {
         Ok(r) => r,
         Err(e) => {

@@ -163,14 +163,6 @@ pub struct Writer {
     cleanup: InterruptCleanup,
 }
 
-/// How a file reached the staging folder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Written {
-    New,
-    /// Identical to the previous output's file, which was hard-linked.
-    Reused,
-}
-
 impl Writer {
     /// Creates the staging folder (after removing stale ones of builds that died).
     pub fn begin(out_dir: &Path, cleanup: InterruptCleanup) -> Result<Writer, OutputError> {
@@ -193,32 +185,20 @@ impl Writer {
         Ok(Writer { out_dir: out_dir.to_path_buf(), staging, old, previous, cleanup })
     }
 
-    /// Creates the folders that will hold `paths`, once, before the parallel writes.
-    pub fn make_dirs<'a>(&self, paths: impl IntoIterator<Item = &'a SitePath>) -> Result<(), OutputError> {
-        let mut dirs: Vec<&str> =
-            paths.into_iter().filter_map(|p| p.as_str().rsplit_once('/').map(|(d, _)| d)).collect();
-        dirs.sort_unstable();
-        dirs.dedup();
-        for d in dirs {
-            let p = self.staging.join(d);
-            self.cleanup.gate(&p, || std::fs::create_dir_all(&p).map_err(fs_err("cannot create folder", &p)))?;
-        }
-        Ok(())
-    }
-
-    /// Writes one file (its folder must exist: see [`Writer::make_dirs`]).
-    pub fn write(&self, path: &SitePath, contents: &[u8]) -> Result<Written, OutputError> {
+    /// Writes one file, making its folder when it is the first file there.
+    pub fn write(&self, path: &SitePath, contents: &[u8]) -> Result<(), OutputError> {
         let dest = self.staging.join(path.as_str());
         self.cleanup.gate(&dest, || self.write_unguarded(&dest, path, contents))
     }
 
-    fn write_unguarded(&self, dest: &Path, path: &SitePath, contents: &[u8]) -> Result<Written, OutputError> {
+    /// Links the previous output's file when it is identical, else writes `contents`.
+    fn write_unguarded(&self, dest: &Path, path: &SitePath, contents: &[u8]) -> Result<(), OutputError> {
         if let Some(prev) = &self.previous {
             let before = prev.join(path.as_str());
             let same = std::fs::metadata(&before).is_ok_and(|m| m.is_file() && m.len() == contents.len() as u64)
                 && std::fs::read(&before).is_ok_and(|b| b == contents);
             if same && std::fs::hard_link(&before, dest).is_ok() {
-                return Ok(Written::Reused);
+                return Ok(());
             }
         }
         if let Some(p) = dest.parent()
@@ -226,8 +206,7 @@ impl Writer {
         {
             std::fs::create_dir_all(p).map_err(fs_err("cannot create folder", p))?;
         }
-        std::fs::write(dest, contents).map_err(fs_err("cannot write", dest))?;
-        Ok(Written::New)
+        std::fs::write(dest, contents).map_err(fs_err("cannot write", dest))
     }
 
     /// Drops the staging folder: the previous output stays as it was.

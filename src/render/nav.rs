@@ -157,10 +157,8 @@ impl<'a> Renderer<'a> {
         };
         let breadcrumb = match (&kind, &item) {
             (_, Some(item)) => self.breadcrumb(item.kind(), &parent_section(item.id()), true),
-            (PageKind::Section(k, id), None) if !id.as_str().is_empty() => self.breadcrumb(*k, id, false),
-            (PageKind::Section(..), None) => {
-                self.breadcrumb(ContentKind::Pages, &SectionId::new(""), false)[..1].to_vec()
-            }
+            // A section's own page leads to its parent (a kind's list, to home only).
+            (PageKind::Section(k, id), None) => self.breadcrumb(*k, id, false),
             _ => Vec::new(),
         };
         let footer = [ContentKind::Scenarios, ContentKind::Pages]
