@@ -1,12 +1,17 @@
 //! The command line: `build`, `check` and `serve`, parsed with clap. Thin: it calls the library.
 
-use clap::{Parser, Subcommand};
+use crate::diag::report::Format;
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+
+/// The package version, and the commit it was built from when built from a git checkout
+/// (`build.rs`).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("VLSC_DOCS_VERSION_SUFFIX"));
 
 #[derive(Debug, Parser)]
 #[command(
     name = "vlsc-docs",
-    version,
+    version = VERSION,
     about = "Build bilingual procedure documentation: procedures written once, a scenario selector, Japanese and English."
 )]
 pub struct Cli {
@@ -27,12 +32,16 @@ pub enum Command {
         /// Replace the output folder even if it is not empty and vlsc-docs did not build it.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Run every validation of `build` and write nothing.
     Check {
         /// The site folder, holding book.toml and content/.
         #[arg(long, default_value = ".")]
         root: PathBuf,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Serve the site on loopback with live reload while you edit.
     Serve {
@@ -49,4 +58,16 @@ pub enum Command {
         #[arg(long)]
         open: bool,
     },
+}
+
+/// How `build` and `check` print what they found.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ReportArgs {
+    /// `text` for a person (stderr); `json` (one object a line) or `github` (Actions annotations)
+    /// on stdout, with only the summary on stderr.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print errors only: no warnings, no summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
 }

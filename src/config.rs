@@ -112,7 +112,12 @@ impl Texts<'_> {
                     values.push(Arc::clone(v.get_ref()));
                 }
                 None => {
-                    self.error(file, raw.span(), key, format!("missing `{}` text in `{key}`", lang.code));
+                    self.error(
+                        file,
+                        raw.span(),
+                        key,
+                        format!("missing `{}` text in {}", lang.code, crate::diag::terminal::describe_key(key)),
+                    );
                     ok = false;
                 }
             }

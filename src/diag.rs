@@ -3,6 +3,10 @@
 //! Every stage collects diagnostics into a [`Diagnostics`] list instead of stopping at the first
 //! problem, so that an editor sees every mistake of a run at once.
 
+pub mod machine;
+pub mod report;
+pub mod terminal;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -76,6 +80,12 @@ impl Diagnostic {
         self
     }
 
+    /// The id a message proposes instead of the wrong one (`` (did you mean `sign-in`?) ``).
+    pub fn suggestion(&self) -> Option<&str> {
+        let (_, rest) = self.message.rsplit_once("(did you mean `")?;
+        rest.strip_suffix("`?)")
+    }
+
     /// The one-line form used by `serve`'s overlay and by tests: `file:line:column: message`.
     pub fn headline(&self) -> String {
         let file = escape_controls(&display_path(&self.file));
@@ -109,40 +119,9 @@ pub fn display_path(path: &Path) -> String {
 }
 
 impl fmt::Display for Diagnostic {
-    /// The terminal form, in the manner of rustc: a headline, then the source line underlined.
+    /// The terminal form, without colours (see [`terminal::render`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let label = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        writeln!(f, "{label}: {}", escape_controls(&self.message))?;
-        let file = escape_controls(&display_path(&self.file));
-        let key = self.key.as_deref().map(escape_controls);
-        match &self.location {
-            Some(l) => {
-                let gutter = l.line.to_string().len();
-                writeln!(f, "{:gutter$}--> {file}:{}:{}", "", l.line, l.column)?;
-                if let Some(key) = &key {
-                    writeln!(f, "{:gutter$} = key: {key}", "")?;
-                }
-                writeln!(f, "{:gutter$} |", "")?;
-                // The underline is measured on the escaped line, so that it stays under its text.
-                let before: String = l.source_line.chars().take(l.column - 1).collect();
-                let marked: String = l.source_line.chars().skip(l.column - 1).take(l.width).collect();
-                let (before, marked) = (escape_controls(&before), escape_controls(&marked));
-                writeln!(f, "{} | {}", l.line, escape_controls(&l.source_line))?;
-                let pad: String = before.chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-                let width = marked.chars().count().max(1);
-                write!(f, "{:gutter$} | {pad}{}", "", "^".repeat(width))
-            }
-            None => {
-                write!(f, " --> {file}")?;
-                if let Some(key) = &key {
-                    write!(f, "\n  = key: {key}")?;
-                }
-                Ok(())
-            }
-        }
+        f.write_str(&terminal::render(self, terminal::Style::Plain))
     }
 }
 
@@ -173,6 +152,11 @@ impl Diagnostics {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
+    /// The errors alone (`--quiet`).
+    pub fn errors_only(&self) -> Diagnostics {
+        Diagnostics { items: self.items.iter().filter(|d| d.severity == Severity::Error).cloned().collect() }
+    }
+
     pub fn error_count(&self) -> usize {
         self.items.iter().filter(|d| d.severity == Severity::Error).count()
     }
@@ -195,6 +179,11 @@ impl Diagnostics {
     /// shown; of warnings that say the same thing about different ids (a large site may have
     /// thousands of unused procedures), the first few are shown and the rest counted.
     pub fn for_terminal(&self) -> String {
+        self.for_terminal_styled(terminal::Style::Plain)
+    }
+
+    /// [`Diagnostics::for_terminal`], in colour when `style` says so.
+    pub fn for_terminal_styled(&self, style: terminal::Style) -> String {
         const SHOWN: usize = 5;
         let mut out = String::new();
         let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
@@ -206,10 +195,16 @@ impl Diagnostics {
                     continue;
                 }
             }
-            out.push_str(&format!("{d}\n\n"));
+            out.push_str(&terminal::render(d, style));
+            out.push_str("\n\n");
         }
         for (shape, n) in seen.into_iter().filter(|(_, n)| *n > SHOWN) {
-            out.push_str(&format!("warning: {} more like this: {shape}\n\n", n - SHOWN));
+            out.push_str(&terminal::render_line(
+                Severity::Warning,
+                &format!("{} more like this: {shape}", n - SHOWN),
+                style,
+            ));
+            out.push_str("\n\n");
         }
         out
     }
@@ -299,18 +294,21 @@ mod tests {
             .at(Location::from_span(src, at))
             .key("sections[0].\u{9b}id");
         let shown = d.to_string();
+        assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{shown}");
         assert_eq!(
             shown,
             "error: unknown id `a\\u{1b}[2Jb\\u{7}`\\u{d}\n \
              --> content/x\\u{1b}.toml:1:7\n  \
-             = key: sections[0].\\u{9b}id\n  |\n\
-             1 | id = \"a\\u{1b}[2Jb\\u{7}\"\n  \
-             |       ^^^^^^^^^^^^^^^^"
+             |\n\
+             1 | id = \"a␛[2Jb␇\"\n  \
+             |       ^^^^^^^\n  \
+             |\n  \
+             = key: sections[0].\\u{9b}id (section 1)"
         );
         assert!(!d.headline().chars().any(|c| c.is_control()), "{}", d.headline());
-        // Tabs stay tabs, and the underline still lines up under them.
+        // A tab is shown as spaces, and the underline still lines up under what follows it.
         let tabbed = Diagnostic::error("f", "m").at(Location::from_span("\tx = 1", 1..2));
-        assert!(tabbed.to_string().ends_with("1 | \tx = 1\n  | \t^"), "{tabbed}");
+        assert!(tabbed.to_string().ends_with("1 |     x = 1\n  |     ^"), "{tabbed}");
     }
 
     #[test]

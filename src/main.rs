@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use vlsc_docs::cli::{Cli, Command};
-use vlsc_docs::diag::Diagnostics;
+use vlsc_docs::diag::report::Reporter;
 use vlsc_docs::{BuildError, BuildOptions};
 
 /// Rebuilds allocate many small strings; mimalloc makes them markedly cheaper than glibc's malloc.
@@ -24,17 +24,21 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Build { root, output, force } => {
-            build(BuildOptions { root, output, force, ..BuildOptions::default() })
-        }
-        Command::Check { root } => match vlsc_docs::check(&root) {
-            Ok(report) => {
-                print_diagnostics(&report.warnings);
-                println!("ok: {} pages, no errors", report.pages);
-                ExitCode::SUCCESS
+        Command::Build { root, output, force, report } => build(
+            BuildOptions { root, output, force, ..BuildOptions::default() },
+            Reporter::new(report.format, report.quiet),
+        ),
+        Command::Check { root, report } => {
+            let reporter = Reporter::new(report.format, report.quiet);
+            match vlsc_docs::check(&root) {
+                Ok(report) => {
+                    reporter.diagnostics(&report.warnings);
+                    reporter.summary(&format!("ok: {} pages, no errors", report.pages), true);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e, "check", reporter),
             }
-            Err(e) => fail(e, "check"),
-        },
+        }
         Command::Serve { root, port, bind, open } => {
             match vlsc_docs::serve::run(vlsc_docs::serve::ServeOptions { root, port, bind, open }) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -47,7 +51,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn build(mut opts: BuildOptions) -> ExitCode {
+fn build(mut opts: BuildOptions, reporter: Reporter) -> ExitCode {
     // Ctrl-C or SIGTERM while writing: remove the half-written staging folder, then stop.
     let cleanup = opts.cleanup.clone();
     let _ = ctrlc::set_handler(move || {
@@ -61,33 +65,34 @@ fn build(mut opts: BuildOptions) -> ExitCode {
     let progress = std::io::stderr().is_terminal().then(|| Arc::new(AtomicUsize::new(0)));
     opts.progress = progress.clone();
     let done = Arc::new(AtomicBool::new(false));
-    let reporter = progress.map(|count| {
+    let progress_thread = progress.map(|count| {
         let done = done.clone();
         std::thread::spawn(move || progress_line(&count, &done))
     });
     let result = vlsc_docs::build(&opts);
     done.store(true, Ordering::Relaxed);
-    if let Some(r) = reporter {
+    if let Some(r) = progress_thread {
         r.thread().unpark();
         let _ = r.join();
     }
     match result {
         Ok(report) => {
-            print_diagnostics(&report.warnings);
+            reporter.diagnostics(&report.warnings);
             if let Some(w) = &report.cleanup_warning {
-                eprintln!("warning: {w}\n");
+                reporter.warning(w);
             }
             let pages =
                 report.pages_per_language.iter().map(|(l, n)| format!("{n} {l}")).collect::<Vec<_>>().join(" + ");
-            println!(
+            let line = format!(
                 "built {pages} pages ({} files) in {:.0} ms → {}",
                 report.files,
                 report.elapsed.as_secs_f64() * 1000.0,
                 report.output.display()
             );
+            reporter.summary(&line, true);
             ExitCode::SUCCESS
         }
-        Err(e) => fail(e, "build"),
+        Err(e) => fail(e, "build", reporter),
     }
 }
 
@@ -107,28 +112,24 @@ fn progress_line(count: &AtomicUsize, done: &AtomicBool) {
     }
 }
 
-fn print_diagnostics(diags: &Diagnostics) {
-    eprint!("{}", diags.for_terminal());
-}
-
-fn fail(e: BuildError, command: &str) -> ExitCode {
+fn fail(e: BuildError, command: &str, reporter: Reporter) -> ExitCode {
     match e {
         BuildError::NotASite(msg) => {
-            eprintln!("error: {msg}");
+            reporter.error(&msg);
             ExitCode::from(2)
         }
         BuildError::Refused(e) => {
-            eprintln!("error: {e}; nothing was written");
+            reporter.error(&format!("{e}; nothing was written"));
             ExitCode::from(2)
         }
         BuildError::Content(diags) => {
-            print_diagnostics(&diags);
+            reporter.diagnostics(&diags);
             let kept = if command == "build" { "; the previous output was left as it was" } else { "" };
-            eprintln!("error: {command} failed with {} error(s){kept}", diags.error_count());
+            reporter.summary(&format!("error: {command} failed with {} error(s){kept}", diags.error_count()), false);
             ExitCode::from(1)
         }
         BuildError::Output(e) => {
-            eprintln!("error: {e}; the previous output was left as it was");
+            reporter.error(&format!("{e}; the previous output was left as it was"));
             ExitCode::from(1)
         }
     }
