@@ -86,14 +86,22 @@ impl Diagnostic {
         rest.strip_suffix("`?)")
     }
 
-    /// The one-line form used by `serve`'s overlay and by tests: `file:line:column: message`.
+    /// The one-line form used by `serve`'s overlay and by tests: `file:line:column: message`, then
+    /// the key and its place as a person counts: `` (key `steps[1].id`, step 2) ``.
     pub fn headline(&self) -> String {
         let file = escape_controls(&display_path(&self.file));
         let place = match &self.location {
             Some(l) => format!("{file}:{}:{}", l.line, l.column),
             None => file,
         };
-        let key = self.key.as_deref().map(|k| format!(" (key `{}`)", escape_controls(k))).unwrap_or_default();
+        let key = self
+            .key
+            .as_deref()
+            .map(|k| {
+                let place = terminal::human_place(k).map(|p| format!(", {p}")).unwrap_or_default();
+                format!(" (key `{}`{})", escape_controls(k), escape_controls(&place))
+            })
+            .unwrap_or_default();
         format!("{place}: {}{key}", escape_controls(&self.message))
     }
 }
