@@ -139,6 +139,26 @@ mod tests {
     }
 
     #[test]
+    fn odd_places_render_without_panicking_and_keep_their_position() {
+        let long = format!("x = \"{}\"", "長".repeat(5000));
+        for (src, span, place) in [
+            ("", 0..0, "1:1"),
+            ("a = 1\n\nb = 2\n", 6..6, "2:1"),
+            ("a = 1\n", 5..5, "1:6"),
+            ("a = 1\r\nb = \"x\r\n", 12..15, "2:6"),
+            ("\t\t\n", 1..2, "1:2"),
+            ("title = \"\u{202e}abc\u{200d}\"\n", 9..16, "1:10"),
+            (long.as_str(), 9000..9003, "1:3004"),
+        ] {
+            let d = Diagnostic::error("f.toml", "m").at(Location::from_span(src, span)).key("steps[0]");
+            let shown = render(&d, Style::Plain);
+            assert!(shown.contains(&format!(" --> f.toml:{place}\n")), "{shown}");
+            assert!(shown.ends_with("= key: steps[0] (step 1)"), "{shown}");
+            assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{shown:?}");
+        }
+    }
+
+    #[test]
     fn key_paths_read_as_a_person_counts() {
         for (key, place, described) in [
             ("steps[1].id", Some("step 2"), "`id` of step 2"),
