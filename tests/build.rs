@@ -41,7 +41,8 @@ fn scenario_pages_render_each_procedure_from_its_one_definition() {
             for sc in compiled.site.scenarios.values() {
                 let page = &html[&format!("{}/scenarios/{}.html", lang.code, sc.id)];
                 for part in &sc.parts {
-                    let Part::Procedure { id, .. } = part else { continue };
+                    let Part::Procedure(u) = part else { continue };
+                    let id = &u.id;
                     let proc = &compiled.site.procedures[id];
                     let canonical = &html[&format!("{}/procedures/{id}.html", lang.code)];
                     // The procedure's title links to its canonical page.
