@@ -14,6 +14,8 @@ use std::sync::Arc;
 struct Anchors {
     procedures: BTreeMap<String, BTreeSet<String>>,
     scenarios: BTreeMap<String, BTreeSet<String>>,
+    /// The anchors of steps a scenario's sections leave out (`skip`, `only`).
+    left_out: BTreeMap<String, BTreeSet<String>>,
     pages: BTreeMap<String, Vec<BTreeSet<String>>>,
 }
 
@@ -56,7 +58,27 @@ pub(super) fn check(
     let snippet_headings = |id: &SnippetId, lang: &crate::ids::Lang| -> Vec<String> {
         snippets.get(id).map_or(Vec::new(), |s| heading_ids(s.text.get(lang)).into_iter().map(|(h, _)| h).collect())
     };
+    let left_out = scenarios
+        .iter()
+        .map(|(id, s)| {
+            let mut hidden = BTreeSet::new();
+            for part in &s.parts {
+                if let Part::Procedure(u) = part
+                    && u.selection != Selection::All
+                    && let Some(p) = procedures.get(&u.id)
+                {
+                    let prefix = scenario_step_anchor(&u.id, &crate::ids::Anchor::new(""));
+                    let (mut all, mut shown) = (BTreeSet::new(), BTreeSet::new());
+                    step_anchors(procedures, &p.steps, &Selection::All, &prefix, &mut all, 0);
+                    step_anchors(procedures, &p.steps, &u.selection, &prefix, &mut shown, 0);
+                    hidden.extend(all.difference(&shown).cloned());
+                }
+            }
+            (id.to_string(), hidden)
+        })
+        .collect();
     let anchors = Anchors {
+        left_out,
         procedures: procedures
             .iter()
             .map(|(id, p)| {
@@ -205,7 +227,13 @@ fn check_text(
                 if !known.contains(id) {
                     Some(format!("unknown {} `{id}` in link `{}`{}", kind.name(), link.dest, suggest(id, known.iter())))
                 } else {
+                    let left_out = matches!(kind, RefKind::Scenario)
+                        && fragment.is_some_and(|f| anchors.left_out.get(id).is_some_and(|h| h.contains(f)));
                     match (fragment, frags) {
+                        (Some(f), Some(_)) if left_out => Some(format!(
+                            "link `{}`: scenario `{id}` leaves out the step `#{f}` (`skip` or `only` of its section)",
+                            link.dest
+                        )),
                         (Some(f), Some(set)) if !set.contains(f) => Some(format!(
                             "link `{}`: {} `{id}` has no step or heading `#{f}`{}",
                             link.dest,

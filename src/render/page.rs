@@ -121,15 +121,11 @@ impl<'a> Renderer<'a> {
                             d.to_string()
                         }
                     }
-                    (None, None) => {
-                        let name = param.description.as_deref().unwrap_or(&param.name);
-                        let escaped = markdown_escape(name);
-                        if marks {
-                            format!("{}{escaped}{}", markdown::REQUIRED, markdown::END_REQUIRED)
-                        } else {
-                            escaped
-                        }
+                    // A value every use gives: its name, as a variable (names are ids: no markup).
+                    (None, None) if marks => {
+                        format!("{}{}{}", markdown::REQUIRED, param.name, markdown::END_REQUIRED)
                     }
+                    (None, None) => param.name.clone(),
                 };
                 (param.name.clone(), value)
             })
@@ -411,23 +407,28 @@ impl<'a> Renderer<'a> {
 
     /// An entry of "Used in": the scenario or procedure, and the variant it uses.
     fn use_view(&self, p: &Procedure, u: &crate::model::Use) -> Option<UseView> {
-        let (title, url) = match &u.user {
+        let (title, url, includer) = match &u.user {
             User::Scenario(s) => {
                 let sc = self.site.scenarios.get(s)?;
-                (self.plain(&sc.title), self.url(&PageKind::Scenario(s.clone())))
+                (self.plain(&sc.title), self.url(&PageKind::Scenario(s.clone())), None)
             }
             User::Procedure(id) => {
                 let by = self.site.procedures.get(id)?;
-                (self.procedure_title(by), self.url(&PageKind::Procedure(id.clone())))
+                (self.procedure_title(by), self.url(&PageKind::Procedure(id.clone())), Some(by))
             }
         };
         let mut variant: Vec<String> = u
             .with
             .iter()
             .map(|(name, v)| {
-                let value = markdown::to_plain(v.get(self.lang));
-                let label = p.param(name).and_then(|q| q.description.clone()).unwrap_or_else(|| name.clone());
-                format!("{label}: “{value}”")
+                // A value an including procedure gives may use its own parameters.
+                let value = match includer {
+                    Some(by) => {
+                        markdown::to_plain(&crate::model::params::with_defaults(by, v.get(self.lang), self.lang))
+                    }
+                    None => markdown::to_plain(v.get(self.lang)),
+                };
+                format!("{name}: “{value}”")
             })
             .collect();
         if !u.hidden.is_empty() {
@@ -465,18 +466,6 @@ fn steps_vary(steps: &[StepView]) -> bool {
             || s.include.as_ref().is_some_and(|i| i.title_html.contains("class=\"vd-param\""))
             || steps_vary(&s.substeps)
     })
-}
-
-/// Backslash-escapes Markdown's punctuation, so that a plain string shows as written.
-fn markdown_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_ascii_punctuation() {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The values of a procedure's parameters in one rendering (Markdown, in the page's language).

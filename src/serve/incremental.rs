@@ -201,7 +201,11 @@ fn hash_of(v: impl Hash) -> u64 {
 /// What an item shows in lists: its title, and its summary.
 fn item_title_and_summary(site: &Site, item: &Item) -> (u64, u64) {
     match item {
-        Item::Procedure(id) => site.procedures.get(id).map_or((0, 0), |p| (hash_of(&p.title), hash_of(&p.summary))),
+        // Titles and summaries show the parameters' defaults.
+        Item::Procedure(id) => site
+            .procedures
+            .get(id)
+            .map_or((0, 0), |p| (hash_of((&p.title, &p.params)), hash_of((&p.summary, &p.params)))),
         Item::Scenario(id) => site.scenarios.get(id).map_or((0, 0), |s| (hash_of(&s.title), hash_of(&s.symptom))),
         Item::Page(id) => site.pages.get(id).map_or((0, 0), |p| (hash_of(&p.titles), hash_of(&p.descriptions))),
     }
