@@ -35,6 +35,7 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(e, "check"),
         },
+        Command::Refs { root, items } => refs(&root, &items),
         Command::Serve { root, port, bind, open } => {
             match vlsc_docs::serve::run(vlsc_docs::serve::ServeOptions { root, port, bind, open }) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -43,6 +44,31 @@ fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+    }
+}
+
+fn refs(root: &std::path::Path, items: &[String]) -> ExitCode {
+    let targets: Result<Vec<_>, String> = items.iter().map(|i| vlsc_docs::refs::Target::parse(i)).collect();
+    let targets = match targets {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let site = match vlsc_docs::load_and_validate(root) {
+        Ok((site, _, _)) => site,
+        Err(e) => return fail(e, "refs"),
+    };
+    match vlsc_docs::refs::report(&site, &targets) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
         }
     }
 }

@@ -234,3 +234,24 @@ fn incremental_rebuilds_equal_full_builds_after_reused_content_changes() {
         open_every_page(&snapshot);
     }
 }
+
+#[test]
+fn refs_answers_which_pages_change_with_a_procedure_or_snippet() {
+    let site = common::site("reuse");
+    let r = common::run(site.path(), &["refs", "procedure:verify-phone", "snippet:closing"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let expected = "\
+procedure verify-phone (content/procedures/verify-phone.toml)
+  parameter who: required
+  used by procedure sign-in (includes it): who = “{{ account }}の持ち主” | “the owner of {{ account }}”
+  pages that change with it (12): en/procedures/onboard.html, en/procedures/sign-in.html, en/procedures/verify-phone.html, en/scenarios/existing-account.html, en/scenarios/new-account.html, en/scenarios/onboarding.html, ja/procedures/onboard.html, ja/procedures/sign-in.html, ja/procedures/verify-phone.html, ja/scenarios/existing-account.html, ja/scenarios/new-account.html, ja/scenarios/onboarding.html
+snippet closing (content/snippets/closing.toml)
+  used by scenario existing-account
+  used by scenario new-account
+  used by page help
+  pages that change with it (6): en/help.html, en/scenarios/existing-account.html, en/scenarios/new-account.html, ja/help.html, ja/scenarios/existing-account.html, ja/scenarios/new-account.html
+";
+    assert_eq!(r.stdout, expected);
+    let bad = common::run(site.path(), &["refs", "snippet:closng"]);
+    assert_eq!((bad.code, bad.stderr.trim()), (2, "error: unknown snippet `closng`"));
+}
