@@ -284,6 +284,18 @@ fn unmarked(text: &str) -> String {
     text.replace(is_mark, "")
 }
 
+/// Code with marks taken out: a required value reads `<name>`, the usual notation in commands.
+fn unmarked_code(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            REQUIRED => Some('<'),
+            END_REQUIRED => Some('>'),
+            c if is_mark(c) => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
 /// How to render: what to do with raw HTML and how to turn internal links into URLs.
 pub struct RenderOptions<'a> {
     pub allow_html: bool,
@@ -312,7 +324,7 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
     for event in Parser::new_ext(md, options()) {
         if let Some((lang, buf)) = code.as_mut() {
             match event {
-                Event::Text(t) if opts.marks => buf.push_str(&unmarked(&t)),
+                Event::Text(t) if opts.marks => buf.push_str(&unmarked_code(&t)),
                 Event::Text(t) => buf.push_str(&t),
                 Event::End(TagEnd::CodeBlock) => {
                     let html = code_block(buf, lang);
@@ -330,7 +342,7 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
         }
         match event {
             Event::Text(t) if opts.marks && t.contains(is_mark) => events.push(Event::Html(marked_html(&t).into())),
-            Event::Code(t) if opts.marks && t.contains(is_mark) => events.push(Event::Code(unmarked(&t).into())),
+            Event::Code(t) if opts.marks && t.contains(is_mark) => events.push(Event::Code(unmarked_code(&t).into())),
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
                     CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_string(),

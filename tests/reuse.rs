@@ -48,10 +48,14 @@ fn each_scenario_shows_its_own_values_and_the_canonical_page_its_defaults() {
         // The default is marked as a value that varies, in the title and in the steps.
         assert_eq!(texts(page, "h1 em.vd-param"), [default]);
         assert_eq!(texts(page, "#enter em.vd-param"), [default]);
-        // A required value shows its name as a variable, never the raw placeholder.
-        assert_eq!(texts(page, "#check var.vd-param"), Vec::<String>::new(), "marks are dropped inside code");
-        assert_eq!(texts(page, "#check code"), ["nslookup domain"]);
+        // A required value shows its name as a variable, never the raw placeholder; in code, as
+        // `<name>`.
+        assert_eq!(texts(page, "#check var.vd-param"), Vec::<String>::new(), "no element inside code");
+        assert_eq!(texts(page, "#check code"), ["nslookup <domain>"]);
         assert!(texts(page, ".vd-varies-legend")[0].contains(legend), "{lang}");
+        // In text, a required value is a `<var>` with the parameter's name.
+        let verify = &html[&format!("{lang}/procedures/verify-phone.html")];
+        assert_eq!(texts(verify, "#answer var.vd-param"), ["who"], "{lang}");
     }
 }
 
