@@ -1,4 +1,4 @@
-//! The command line: `build`, `check` and `serve`, parsed with clap. Thin: it calls the library.
+//! The command line: `build`, `check`, `refs` and `serve`, parsed with clap. Thin: it calls the library.
 
 use crate::diag::report::Format;
 use clap::{Args, Parser, Subcommand};
@@ -42,6 +42,15 @@ pub enum Command {
         root: PathBuf,
         #[command(flatten)]
         report: ReportArgs,
+    },
+    /// Show what uses each procedure and snippet (with the variant each use shows) and the pages
+    /// that change with it.
+    Refs {
+        /// The site folder, holding book.toml and content/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// `procedure:<id>` or `snippet:<id>`; none: every procedure and snippet.
+        items: Vec<String>,
     },
     /// Serve the site on loopback with live reload while you edit.
     Serve {

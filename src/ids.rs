@@ -61,6 +61,10 @@ id_type!(
     PageId
 );
 id_type!(
+    /// A snippet, from `content/snippets/<id>.toml`: text used by scenarios and pages.
+    SnippetId
+);
+id_type!(
     /// A section: a folder below `content/procedures/`, `content/scenarios/` or `content/pages/`,
     /// segments joined by `/` (`accounts/admins`); empty for the kind's own folder.
     SectionId

@@ -13,6 +13,7 @@ pub mod load;
 pub mod markdown;
 pub mod model;
 pub mod output;
+pub mod refs;
 pub mod render;
 pub mod search;
 pub mod serve;

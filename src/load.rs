@@ -60,15 +60,34 @@ pub struct RawProcedure {
     pub title: RawText,
     pub summary: Option<RawText>,
     pub weight: Option<i64>,
+    /// `[params.<name>]`: values a use of the procedure may give, written `{{ name }}` in its texts.
+    #[serde(default)]
+    pub params: BTreeMap<Spanned<String>, Spanned<RawParam>>,
     #[serde(default)]
     pub steps: Vec<Spanned<RawStep>>,
 }
+
+/// A procedure's parameter: its default (none: every use must give a value) and a note for editors.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawParam {
+    pub default: Option<RawText>,
+    pub description: Option<Spanned<String>>,
+}
+
+/// Values given to a procedure's parameters by one use: `with.account = { ja = "…", en = "…" }`.
+pub type RawWith = BTreeMap<Spanned<String>, RawText>;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawStep {
     pub id: Option<Spanned<String>>,
-    pub text: RawText,
+    /// Required, except in a step that includes a procedure (then it is the lead-in).
+    pub text: Option<RawText>,
+    /// Another procedure whose steps are this step's substeps.
+    pub include: Option<Spanned<String>>,
+    #[serde(default)]
+    pub with: RawWith,
     pub note: Option<RawText>,
     pub caution: Option<RawText>,
     pub since_then: Option<RawText>,
@@ -106,7 +125,33 @@ pub struct RawScenario {
 pub struct RawSection {
     pub text: Option<RawText>,
     pub procedure: Option<Spanned<String>>,
+    pub snippet: Option<Spanned<String>>,
     pub when: Option<RawText>,
+    /// Values for the procedure's parameters.
+    #[serde(default)]
+    pub with: RawWith,
+    /// Steps of the procedure left out of this use, or the only ones shown (not both).
+    pub skip: Option<Spanned<Vec<Spanned<String>>>>,
+    pub only: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Notes shown at a step of the procedure in this use only.
+    #[serde(default)]
+    pub notes: Vec<Spanned<RawUseNote>>,
+}
+
+/// `[[sections.notes]]`: a note at one step of a procedure, for one use.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawUseNote {
+    pub step: Spanned<String>,
+    pub text: RawText,
+}
+
+/// A block of text written once and used by scenarios and pages: `content/snippets/<id>.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSnippet {
+    pub title: Option<RawText>,
+    pub text: RawText,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -172,9 +217,12 @@ pub enum ContentKind {
     Procedures,
     Scenarios,
     Pages,
+    /// Not published on their own: used by scenarios and pages.
+    Snippets,
 }
 
 impl ContentKind {
+    /// The kinds published as pages, with section index pages.
     pub const ALL: [ContentKind; 3] = [ContentKind::Procedures, ContentKind::Scenarios, ContentKind::Pages];
 
     /// The folder under `content/`.
@@ -183,6 +231,7 @@ impl ContentKind {
             ContentKind::Procedures => "procedures",
             ContentKind::Scenarios => "scenarios",
             ContentKind::Pages => "pages",
+            ContentKind::Snippets => "snippets",
         }
     }
 }
@@ -215,6 +264,7 @@ pub struct RawSite {
     pub procedures: Vec<Parsed<RawProcedure>>,
     pub scenarios: Vec<Parsed<RawScenario>>,
     pub selector: Option<Parsed<RawSelector>>,
+    pub snippets: Vec<Parsed<RawSnippet>>,
     pub pages: Vec<RawPageFile>,
     /// Every section folder of the three kinds, parents before children.
     pub sections: Vec<RawSectionDir>,
@@ -232,6 +282,7 @@ pub struct Broken {
     pub procedures: BTreeSet<String>,
     pub scenarios: BTreeSet<String>,
     pub pages: BTreeSet<String>,
+    pub snippets: BTreeSet<String>,
 }
 
 /// Parsed files kept between rebuilds by `serve`, keyed by path and checked against the file's
@@ -387,6 +438,7 @@ pub fn load_site_cached(root: &Path, cache: Option<&LoadCache>) -> Result<(RawSi
         read_toml_tree(root, ContentKind::Procedures, cache, &mut sections, &mut broken.procedures, &mut diags);
     let scenarios =
         read_toml_tree(root, ContentKind::Scenarios, cache, &mut sections, &mut broken.scenarios, &mut diags);
+    let snippets = read_toml_tree(root, ContentKind::Snippets, cache, &mut sections, &mut broken.snippets, &mut diags);
     let selector_rel = Path::new("content/selector.toml");
     let selector = match std::fs::metadata(root.join(selector_rel)) {
         Ok(m) if m.is_file() => read_toml::<RawSelector>(root, selector_rel, String::new(), cache, &mut diags),
@@ -413,6 +465,7 @@ pub fn load_site_cached(root: &Path, cache: Option<&LoadCache>) -> Result<(RawSi
                 procedures,
                 scenarios,
                 selector,
+                snippets,
                 pages,
                 sections,
                 i18n,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use vlsc_docs::cli::{Cli, Command};
-use vlsc_docs::diag::report::Reporter;
+use vlsc_docs::diag::report::{Format, Reporter};
 use vlsc_docs::{BuildError, BuildOptions};
 
 /// Rebuilds allocate many small strings; mimalloc makes them markedly cheaper than glibc's malloc.
@@ -39,6 +39,7 @@ fn main() -> ExitCode {
                 Err(e) => fail(e, "check", reporter),
             }
         }
+        Command::Refs { root, items } => refs(&root, &items),
         Command::Serve { root, port, bind, open } => {
             match vlsc_docs::serve::run(vlsc_docs::serve::ServeOptions { root, port, bind, open }) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -47,6 +48,31 @@ fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+    }
+}
+
+fn refs(root: &std::path::Path, items: &[String]) -> ExitCode {
+    let targets: Result<Vec<_>, String> = items.iter().map(|i| vlsc_docs::refs::Target::parse(i)).collect();
+    let targets = match targets {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let site = match vlsc_docs::load_and_validate(root) {
+        Ok((site, _, _)) => site,
+        Err(e) => return fail(e, "refs", Reporter::new(Format::Text, false)),
+    };
+    match vlsc_docs::refs::report(&site, &targets) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
         }
     }
 }

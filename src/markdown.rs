@@ -245,9 +245,63 @@ pub fn slugify(text: &str) -> String {
     if slug.is_empty() { "section".to_string() } else { slug }
 }
 
+/// Marks put around a parameter's default where it is substituted on the procedure's own page:
+/// the value varies by situation. Characters of Unicode's private use area, taken out of the
+/// text before marks are added.
+pub const VARIES: char = '\u{E000}';
+/// Marks the name of a parameter that has no default (every use gives a value).
+pub const REQUIRED: char = '\u{E001}';
+/// Ends a [`VARIES`] mark.
+pub const END_VARIES: char = '\u{E002}';
+/// Ends a [`REQUIRED`] mark.
+pub const END_REQUIRED: char = '\u{E003}';
+
+/// Whether `c` is one of the parameter marks.
+pub fn is_mark(c: char) -> bool {
+    ('\u{E000}'..='\u{E003}').contains(&c)
+}
+
+/// Text with the marks turned into elements (escaped otherwise).
+fn marked_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut rest = text;
+    while let Some(i) = rest.find(is_mark) {
+        out.push_str(&escape(&rest[..i]));
+        let c = rest[i..].chars().next().unwrap_or(VARIES);
+        out.push_str(match c {
+            VARIES => "<em class=\"vd-param\">",
+            REQUIRED => "<var class=\"vd-param\">",
+            END_VARIES => "</em>",
+            _ => "</var>",
+        });
+        rest = &rest[i + c.len_utf8()..];
+    }
+    out.push_str(&escape(rest));
+    out
+}
+
+fn unmarked(text: &str) -> String {
+    text.replace(is_mark, "")
+}
+
+/// Code with marks taken out: a required value reads `<name>`, the usual notation in commands.
+fn unmarked_code(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            REQUIRED => Some('<'),
+            END_REQUIRED => Some('>'),
+            c if is_mark(c) => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
 /// How to render: what to do with raw HTML and how to turn internal links into URLs.
 pub struct RenderOptions<'a> {
     pub allow_html: bool,
+    /// Whether the text holds the marks of parameter values ([`VARIES`], [`REQUIRED`], [`END`]),
+    /// written as `<em class="vd-param">` and `<var class="vd-param">` (and dropped in code).
+    pub marks: bool,
     /// Returns the relative URL for an internal link (already validated by `model`).
     pub resolve: &'a dyn Fn(RefKind, &str, Option<&str>) -> String,
 }
@@ -270,6 +324,7 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
     for event in Parser::new_ext(md, options()) {
         if let Some((lang, buf)) = code.as_mut() {
             match event {
+                Event::Text(t) if opts.marks => buf.push_str(&unmarked_code(&t)),
                 Event::Text(t) => buf.push_str(&t),
                 Event::End(TagEnd::CodeBlock) => {
                     let html = code_block(buf, lang);
@@ -283,9 +338,11 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
         if let Some((_, text)) = heading_text.as_mut()
             && let Event::Text(t) | Event::Code(t) = &event
         {
-            text.push_str(t);
+            text.push_str(&unmarked(t));
         }
         match event {
+            Event::Text(t) if opts.marks && t.contains(is_mark) => events.push(Event::Html(marked_html(&t).into())),
+            Event::Code(t) if opts.marks && t.contains(is_mark) => events.push(Event::Code(unmarked_code(&t).into())),
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
                     CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_string(),
@@ -343,6 +400,7 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
             }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 link_stack.push(false);
+                let dest_url = if opts.marks { CowStr::from(unmarked(&dest_url)) } else { dest_url };
                 let url = internal_url(&dest_url, opts).unwrap_or(dest_url);
                 events.push(Event::Start(Tag::Link { link_type, dest_url: url, title, id }));
             }
@@ -370,7 +428,7 @@ fn is_plain_class(class: &str) -> bool {
 
 /// Renders a one-paragraph text (a title, an answer) without the surrounding `<p>`.
 pub fn to_inline_html(md: &str, opts: &RenderOptions<'_>) -> String {
-    if is_plain_line(md) {
+    if is_plain_line(md) && !(opts.marks && md.contains(is_mark)) {
         return escape(md);
     }
     let html = to_html(md, opts, 1);
@@ -498,7 +556,7 @@ mod tests {
 
     #[test]
     fn plain_lines_skip_the_parser_with_the_same_result() {
-        let opts = RenderOptions { allow_html: false, resolve: &|_, id, _| id.to_string() };
+        let opts = RenderOptions { allow_html: false, marks: false, resolve: &|_, id, _| id.to_string() };
         for md in [
             "Sign in to VLSC",
             "VLSC サインイン",
@@ -530,8 +588,23 @@ mod tests {
     fn opts() -> RenderOptions<'static> {
         RenderOptions {
             allow_html: false,
+            marks: false,
             resolve: &|k, id, f| format!("{}/{id}.html{}", k.name(), f.map(|f| format!("#{f}")).unwrap_or_default()),
         }
+    }
+
+    #[test]
+    fn marks_become_elements_in_text_and_vanish_in_code() {
+        let o = RenderOptions { marks: true, ..opts() };
+        let md = format!(
+            "Use {VARIES}*your* account{END_VARIES} and {REQUIRED}domain{END_REQUIRED}: `ping {VARIES}x{END_VARIES}`"
+        );
+        assert_eq!(
+            to_html(&md, &o, 2),
+            "<p>Use <em class=\"vd-param\"><em>your</em> account</em> and <var class=\"vd-param\">domain</var>: <code>ping x</code></p>\n"
+        );
+        let block = format!("```\nnslookup {VARIES}x{END_VARIES}\n```\n");
+        assert!(!to_html(&block, &o, 2).contains(is_mark));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use crate::config::{Config, Text, Texts};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ids::{Anchor, Lang, PageId, ProcedureId, QuestionId, ScenarioId, is_valid_id};
+use crate::ids::{Anchor, Lang, PageId, ProcedureId, QuestionId, ScenarioId, SnippetId, is_valid_id};
 use crate::load::{Parsed, RawSite, RawSubstep};
 use crate::theme::UiStrings;
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,6 +12,8 @@ use toml::Spanned;
 
 mod links;
 mod memo;
+pub mod params;
+mod reuse;
 pub mod sections;
 
 pub use memo::ResolveCache;
@@ -26,6 +28,8 @@ pub struct Site {
     pub procedures: BTreeMap<ProcedureId, Procedure>,
     pub scenarios: BTreeMap<ScenarioId, Scenario>,
     pub pages: BTreeMap<PageId, Page>,
+    /// Texts used by scenarios and pages; not pages of their own.
+    pub snippets: BTreeMap<SnippetId, Snippet>,
     pub selector: Option<Selector>,
     /// The section trees of procedures, scenarios and pages.
     pub sections: Sections,
@@ -49,16 +53,64 @@ pub struct Procedure {
     pub id: ProcedureId,
     pub title: Text,
     pub summary: Option<Text>,
+    /// Its parameters, by name.
+    pub params: Vec<Param>,
     pub steps: Vec<Step>,
-    /// The scenarios that render this procedure, in id order.
-    pub used_in: Vec<ScenarioId>,
+    /// The procedures its steps include, in the order of the steps.
+    pub includes: Vec<ProcedureId>,
+    /// Every use of this procedure: scenarios that render it, then procedures that include it.
+    pub used_in: Vec<Use>,
     pub weight: i64,
+}
+
+impl Procedure {
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// A parameter of a procedure, written `{{ name }}` in its texts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Param {
+    pub name: String,
+    /// `None`: every use gives a value.
+    pub default: Option<Text>,
+    /// For editors, and shown in place of a required value on the procedure's own page.
+    pub description: Option<String>,
+}
+
+/// Values given to parameters by one use of a procedure, by parameter name.
+pub type Bindings = BTreeMap<String, Text>;
+
+/// Where a procedure is used, and the variant used there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Use {
+    pub user: User,
+    pub with: Bindings,
+    /// Steps left out (`skip`, or those not in `only`).
+    pub hidden: Vec<Anchor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum User {
+    Scenario(ScenarioId),
+    Procedure(ProcedureId),
+}
+
+/// A step that renders another procedure's steps as its substeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Include {
+    pub procedure: ProcedureId,
+    /// Values for the included procedure's parameters; they may use the includer's.
+    pub with: Bindings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     pub anchor: Anchor,
+    /// Empty in a step that includes a procedure and has no lead-in.
     pub text: Text,
+    pub include: Option<Include>,
     /// The step's note (`note` or `caution` in the source: a step has at most one of them).
     pub note: Option<Text>,
     pub note_kind: NoteKind,
@@ -95,11 +147,52 @@ pub struct Scenario {
     pub weight: i64,
 }
 
-/// One `[[sections]]` entry of a scenario: text, or a procedure rendered in place.
+/// One `[[sections]]` entry of a scenario: text, a procedure rendered in place, or a snippet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Part {
     Text(Text),
-    Procedure { id: ProcedureId, when: Option<Text> },
+    Procedure(ProcedureUse),
+    Snippet(SnippetId),
+}
+
+/// A procedure as one scenario uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcedureUse {
+    pub id: ProcedureId,
+    pub when: Option<Text>,
+    pub with: Bindings,
+    pub selection: Selection,
+    /// Notes shown at a step in this use only.
+    pub notes: Vec<(Anchor, Text)>,
+}
+
+/// Which steps of a procedure a use shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Selection {
+    #[default]
+    All,
+    Skip(Vec<Anchor>),
+    Only(Vec<Anchor>),
+}
+
+impl Selection {
+    pub fn shows(&self, step: &Anchor) -> bool {
+        match self {
+            Selection::All => true,
+            Selection::Skip(skip) => !skip.contains(step),
+            Selection::Only(only) => only.contains(step),
+        }
+    }
+}
+
+/// A block of text written once (`content/snippets/<id>.toml`), used by scenarios and pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    pub id: SnippetId,
+    pub title: Option<Text>,
+    pub text: Text,
+    /// The scenarios and pages that use it.
+    pub used_in: Vec<Item>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +201,10 @@ pub struct Page {
     /// Plain-text titles from the front matter, per language.
     pub titles: Vec<String>,
     pub descriptions: Vec<Option<String>>,
+    /// As written: lines `{{> id }}` are replaced by their snippet when rendered.
     pub body: Text,
+    /// The snippets its body uses, in any language.
+    pub snippets: Vec<SnippetId>,
     pub weight: i64,
 }
 
@@ -186,6 +282,12 @@ pub fn resolve(
             scenarios.insert(sc.id.clone(), sc);
         }
     }
+    let mut snippets = BTreeMap::new();
+    for sn in &raw.snippets {
+        if let Some(snippet) = snippet(sn, &mut texts) {
+            snippets.insert(snippet.id.clone(), snippet);
+        }
+    }
     let pages = pages(&raw, &mut texts);
     let ids = KnownIds {
         procedures: procedure_ids,
@@ -197,7 +299,7 @@ pub fn resolve(
     let positions =
         sections.values().flat_map(|s| s.items.iter().enumerate().map(|(i, item)| (item.clone(), i))).collect();
 
-    links::check(&mut texts, &procedures, &scenarios, &pages, &ids, cache);
+    links::check(&mut texts, &procedures, &scenarios, &pages, &snippets, &ids, cache);
     if let Some(c) = cache {
         c.end();
     }
@@ -205,25 +307,40 @@ pub fn resolve(
         texts.diags.push(Diagnostic::warning(stray, "ignored: a page file is named `<id>.<lang>.md`"));
     }
 
+    reuse::check(&raw, &mut procedures, &scenarios, &mut snippets, &pages, texts.diags);
+
     // Usage warnings: content nobody can reach is usually a mistake, but not a broken site. Usage
-    // is read from the raw scenarios so that a scenario with an error elsewhere still counts.
-    let mut used: BTreeMap<ProcedureId, Vec<ScenarioId>> = BTreeMap::new();
+    // is read from the raw files so that a scenario with an error elsewhere still counts.
+    let mut used: BTreeSet<&str> = BTreeSet::new();
     for sc in &raw.scenarios {
-        for section in &sc.value.sections {
-            if let Some(pid) = &section.get_ref().procedure {
-                let users = used.entry(ProcedureId::new(pid.get_ref())).or_default();
-                if !users.iter().any(|u| u.as_str() == sc.id) {
-                    users.push(ScenarioId::new(&sc.id));
-                }
-            }
-        }
+        used.extend(
+            sc.value.sections.iter().filter_map(|s| s.get_ref().procedure.as_ref().map(|p| p.get_ref().as_str())),
+        );
     }
-    for (id, proc) in procedures.iter_mut() {
-        proc.used_in = used.remove(id).unwrap_or_default();
+    for p in &raw.procedures {
+        used.extend(p.value.steps.iter().filter_map(|s| s.get_ref().include.as_ref().map(|i| i.get_ref().as_str())));
+    }
+    for id in procedures.keys() {
         // A scenario with an error may use it: say nothing rather than something false.
-        if proc.used_in.is_empty() && raw.broken.scenarios.is_empty() {
+        if !used.contains(id.as_str()) && raw.broken.scenarios.is_empty() && raw.broken.procedures.is_empty() {
             let path = format!("content/procedures/{id}.toml");
             texts.diags.push(Diagnostic::warning(path, format!("procedure `{id}` is used by no scenario")));
+        }
+    }
+    let mut snippet_used: BTreeSet<&str> = BTreeSet::new();
+    for sc in &raw.scenarios {
+        snippet_used.extend(
+            sc.value.sections.iter().filter_map(|s| s.get_ref().snippet.as_ref().map(|p| p.get_ref().as_str())),
+        );
+    }
+    for id in snippets.keys() {
+        if !snippet_used.contains(id.as_str())
+            && !pages.values().any(|p| p.snippets.contains(id))
+            && raw.broken.scenarios.is_empty()
+            && raw.broken.pages.is_empty()
+        {
+            let path = format!("content/snippets/{id}.toml");
+            texts.diags.push(Diagnostic::warning(path, format!("snippet `{id}` is used by no scenario or page")));
         }
     }
     if let Some(sel) = &selector {
@@ -246,7 +363,7 @@ pub fn resolve(
 
     let site = match (config, ui) {
         (Some(config), Some(ui)) if !texts.diags.has_errors() => {
-            Some(Site { config, ui, procedures, scenarios, pages, selector, sections, positions })
+            Some(Site { config, ui, procedures, scenarios, pages, snippets, selector, sections, positions })
         }
         _ => None,
     };
@@ -262,11 +379,40 @@ pub struct KnownIds {
 
 fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Option<Procedure> {
     let file = texts.add_file(p.file.clone());
+    let mut ok = true;
+    let mut params = Vec::new();
+    for (name, raw) in &p.value.params {
+        let n = name.get_ref();
+        if !is_valid_id(n) {
+            texts.error(
+                file,
+                name.span(),
+                &format!("params.{n}"),
+                format!("invalid parameter name `{n}`: use lowercase letters, digits and single hyphens"),
+            );
+            ok = false;
+        }
+        let r = raw.get_ref();
+        match texts.optional(file, &format!("params.{n}.default"), r.default.as_ref()) {
+            Some(default) => params.push(Param {
+                name: n.clone(),
+                default,
+                description: r.description.as_ref().map(|d| d.get_ref().clone()),
+            }),
+            None => ok = false,
+        }
+    }
+    let declared: BTreeSet<String> = p.value.params.keys().map(|k| k.get_ref().clone()).collect();
+    let mut placeholders = Placeholders { file, declared: &declared, used: BTreeSet::new(), ok: true };
+    placeholders.check(texts, "title", &p.value.title);
+    if let Some(s) = &p.value.summary {
+        placeholders.check(texts, "summary", s);
+    }
     let title = texts.text(file, "title", &p.value.title);
     let summary = texts.optional(file, "summary", p.value.summary.as_ref());
     let mut seen: BTreeMap<String, ()> = BTreeMap::new();
     let mut steps = Vec::new();
-    let mut ok = true;
+    let mut includes = Vec::new();
     if p.value.steps.is_empty() {
         texts.error(file, 0..0, "steps", format!("procedure `{}` has no steps: add at least one `[[steps]]`", p.id));
         ok = false;
@@ -277,12 +423,13 @@ fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Op
         let r = raw.get_ref();
         let fields = StepFields {
             id: r.id.as_ref(),
-            text: &r.text,
+            text: r.text.as_ref(),
             note: r.note.as_ref(),
             caution: r.caution.as_ref(),
             since_then: r.since_then.as_ref(),
         };
-        let step = step_fields(file, &key, &default, fields, &mut seen, texts);
+        placeholders.check_step(texts, &key, &fields);
+        let step = step_fields(file, &key, &default, &fields, raw.span(), r.include.is_some(), &mut seen, texts);
         let (children, list, choices) = match (r.substeps.is_empty(), r.choices.is_empty()) {
             (_, true) => (&r.substeps, "substeps", false),
             (true, false) => (&r.choices, "choices", true),
@@ -297,19 +444,64 @@ fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Op
                 (&r.substeps, "substeps", false)
             }
         };
+        let include = match &r.include {
+            Some(target) => {
+                if let Some(first) = children.first() {
+                    texts.error(
+                        file,
+                        first.span(),
+                        &format!("{key}.{list}"),
+                        format!(
+                            "a step that includes a procedure has no `{list}`: the included steps are its substeps"
+                        ),
+                    );
+                    ok = false;
+                }
+                let mut with = Bindings::new();
+                for (name, value) in &r.with {
+                    let wkey = format!("{key}.with.{}", name.get_ref());
+                    placeholders.check(texts, &wkey, value);
+                    match texts.text(file, &wkey, value) {
+                        Some(t) => {
+                            with.insert(name.get_ref().clone(), t);
+                        }
+                        None => ok = false,
+                    }
+                }
+                let id = ProcedureId::new(target.get_ref());
+                if !includes.contains(&id) {
+                    includes.push(id.clone());
+                }
+                Some(Include { procedure: id, with })
+            }
+            None => {
+                if let Some((name, _)) = r.with.iter().next() {
+                    texts.error(
+                        file,
+                        name.span(),
+                        &format!("{key}.with.{}", name.get_ref()),
+                        "`with` gives values to an included procedure: this step has no `include`".to_string(),
+                    );
+                    ok = false;
+                }
+                None
+            }
+        };
         let mut substeps = Vec::new();
         for (j, sub) in children.iter().enumerate() {
             let RawSubstep { id, text, note, caution, since_then } = sub.get_ref();
             let parent = step.as_ref().map_or(default.clone(), |s| s.anchor.to_string());
             let fields = StepFields {
                 id: id.as_ref(),
-                text,
+                text: Some(text),
                 note: note.as_ref(),
                 caution: caution.as_ref(),
                 since_then: since_then.as_ref(),
             };
             let sub_key = format!("{key}.{list}[{j}]");
-            match step_fields(file, &sub_key, &format!("{parent}-{}", j + 1), fields, &mut seen, texts) {
+            placeholders.check_step(texts, &sub_key, &fields);
+            let default = format!("{parent}-{}", j + 1);
+            match step_fields(file, &sub_key, &default, &fields, sub.span(), false, &mut seen, texts) {
                 Some(s) => substeps.push(s),
                 None => ok = false,
             }
@@ -318,41 +510,127 @@ fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Op
             Some(mut s) => {
                 s.substeps = substeps;
                 s.choices = choices;
+                s.include = include;
                 steps.push(s);
             }
             None => ok = false,
         }
     }
+    for name in p.value.params.keys() {
+        if !placeholders.used.contains(name.get_ref()) {
+            texts.warning(
+                file,
+                name.span(),
+                &format!("params.{}", name.get_ref()),
+                format!("parameter `{}` is used by no text of this procedure: write `{{{{ {} }}}}` where it goes, or remove it", name.get_ref(), name.get_ref()),
+            );
+        }
+    }
+    ok &= placeholders.ok;
     let (title, summary) = (title?, summary?);
     ok.then(|| Procedure {
         id: ProcedureId::new(&p.id),
         title,
         summary,
+        params,
         steps,
+        includes,
         used_in: Vec::new(),
         weight: p.value.weight.unwrap_or(0),
     })
 }
 
+/// Checks the `{{ … }}` of a procedure's texts against its parameters, and notes which are used.
+struct Placeholders<'d> {
+    file: usize,
+    declared: &'d BTreeSet<String>,
+    used: BTreeSet<String>,
+    ok: bool,
+}
+
+impl Placeholders<'_> {
+    fn check(&mut self, texts: &mut Texts<'_>, key: &str, raw: &crate::load::RawText) {
+        for (lang, value) in raw.get_ref() {
+            let key = format!("{key}.{}", lang.get_ref());
+            for brace in params::braces(value.get_ref()) {
+                match brace {
+                    params::Brace::Placeholder { name, range } => {
+                        if self.declared.contains(&name) {
+                            self.used.insert(name);
+                        } else {
+                            let hint = suggest(&name, self.declared.iter());
+                            let written = &value.get_ref()[range];
+                            let message = format!(
+                                "unknown parameter `{name}` in `{written}`{hint}: declare it with `[params.{name}]`"
+                            );
+                            self.error(texts, value.span(), written, &key, message);
+                        }
+                    }
+                    params::Brace::Malformed { range } => {
+                        let written = &value.get_ref()[range];
+                        let message = format!(
+                            "`{written}` is not a parameter: write `{{{{ name }}}}` with a parameter's name, or `\\{{{{` for a literal `{{{{`"
+                        );
+                        self.error(texts, value.span(), written, &key, message);
+                    }
+                    params::Brace::Escaped { .. } => {}
+                }
+            }
+        }
+    }
+
+    fn error(&mut self, texts: &mut Texts<'_>, span: std::ops::Range<usize>, needle: &str, key: &str, message: String) {
+        let f = &texts.files[self.file];
+        let d = Diagnostic::error(&f.path, message).at(f.locate_in(span, needle)).key(key);
+        texts.diags.push(d);
+        self.ok = false;
+    }
+
+    fn check_step(&mut self, texts: &mut Texts<'_>, key: &str, fields: &StepFields<'_>) {
+        for (name, raw) in [
+            ("text", fields.text),
+            ("note", fields.note),
+            ("caution", fields.caution),
+            ("since-then", fields.since_then),
+        ] {
+            if let Some(raw) = raw {
+                self.check(texts, &format!("{key}.{name}"), raw);
+            }
+        }
+    }
+}
+
 /// The fields steps and substeps share, as written.
 struct StepFields<'r> {
     id: Option<&'r Spanned<String>>,
-    text: &'r crate::load::RawText,
+    text: Option<&'r crate::load::RawText>,
     note: Option<&'r crate::load::RawText>,
     caution: Option<&'r crate::load::RawText>,
     since_then: Option<&'r crate::load::RawText>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn step_fields(
     file: usize,
     key: &str,
     default: &str,
-    fields: StepFields<'_>,
+    fields: &StepFields<'_>,
+    span: std::ops::Range<usize>,
+    includes: bool,
     seen: &mut BTreeMap<String, ()>,
     texts: &mut Texts<'_>,
 ) -> Option<Step> {
-    let StepFields { id, text, note, caution, since_then } = fields;
+    let &StepFields { id, text, note, caution, since_then } = fields;
     let mut ok = true;
+    if text.is_none() && !includes {
+        texts.error(
+            file,
+            span.clone(),
+            key,
+            "a step needs `text` (what the reader does), or `include` with another procedure".to_string(),
+        );
+        ok = false;
+    }
     let anchor = match id {
         Some(id) => {
             let a = id.get_ref();
@@ -374,7 +652,7 @@ fn step_fields(
             if seen.insert(default.to_string(), ()).is_some() {
                 texts.error(
                     file,
-                    text.span(),
+                    text.map_or(span.clone(), |t| t.span()),
                     key,
                     format!("the default anchor `{default}` of this step is already taken by another step's id"),
                 );
@@ -383,7 +661,10 @@ fn step_fields(
             default.to_string()
         }
     };
-    let text = texts.text(file, &format!("{key}.text"), text);
+    let text = match text {
+        Some(t) => texts.text(file, &format!("{key}.text"), t),
+        None => Some(Text::from_values(vec!["".into(); texts.languages.len()])),
+    };
     let (note, note_kind) = match (note, caution) {
         (Some(_), Some(c)) => {
             texts.error(
@@ -406,6 +687,7 @@ fn step_fields(
         note,
         note_kind,
         since_then,
+        include: None,
         substeps: Vec::new(),
         choices: false,
     })
@@ -425,23 +707,48 @@ fn scenario(
     for (i, raw) in s.value.sections.iter().enumerate() {
         let key = format!("sections[{i}]");
         let r = raw.get_ref();
-        match (&r.text, &r.procedure) {
-            (Some(text), None) => {
-                if let Some(w) = &r.when {
-                    texts.error(
-                        file,
-                        w.span(),
-                        &format!("{key}.when"),
-                        "`when` applies only to a procedure section".to_string(),
-                    );
-                    ok = false;
-                }
-                match texts.text(file, &format!("{key}.text"), text) {
-                    Some(t) => parts.push(Part::Text(t)),
-                    None => ok = false,
+        let given: Vec<(&str, std::ops::Range<usize>)> = [
+            ("text", r.text.as_ref().map(|t| t.span())),
+            ("procedure", r.procedure.as_ref().map(|p| p.span())),
+            ("snippet", r.snippet.as_ref().map(|s| s.span())),
+        ]
+        .into_iter()
+        .filter_map(|(k, span)| span.map(|s| (k, s)))
+        .collect();
+        // What only a procedure section may have.
+        let procedure_only: Vec<(&str, std::ops::Range<usize>)> = [
+            ("when", r.when.as_ref().map(|w| w.span())),
+            ("with", r.with.keys().next().map(|k| k.span())),
+            ("skip", r.skip.as_ref().map(|s| s.span())),
+            ("only", r.only.as_ref().map(|s| s.span())),
+            ("notes", r.notes.first().map(|n| n.span())),
+        ]
+        .into_iter()
+        .filter_map(|(k, span)| span.map(|s| (k, s)))
+        .collect();
+        if r.procedure.is_none() {
+            for (k, span) in &procedure_only {
+                texts.error(
+                    file,
+                    span.clone(),
+                    &format!("{key}.{k}"),
+                    format!("`{k}` applies only to a procedure section"),
+                );
+                ok = false;
+            }
+        }
+        match given.as_slice() {
+            [("text", _)] => match r.text.as_ref().and_then(|text| texts.text(file, &format!("{key}.text"), text)) {
+                Some(t) => parts.push(Part::Text(t)),
+                None => ok = false,
+            },
+            [("snippet", _)] => {
+                if let Some(sid) = &r.snippet {
+                    parts.push(Part::Snippet(SnippetId::new(sid.get_ref())));
                 }
             }
-            (None, Some(pid)) => {
+            [("procedure", _)] => {
+                let Some(pid) = &r.procedure else { continue };
                 let id = pid.get_ref();
                 let pkey = format!("{key}.procedure");
                 if !procedures.contains(id) {
@@ -457,24 +764,100 @@ fn scenario(
                     );
                     ok = false;
                 }
-                match texts.optional(file, &format!("{key}.when"), r.when.as_ref()) {
-                    Some(when) => parts.push(Part::Procedure { id: ProcedureId::new(id), when }),
+                let when = texts.optional(file, &format!("{key}.when"), r.when.as_ref());
+                let mut with = Bindings::new();
+                for (name, value) in &r.with {
+                    match texts.text(file, &format!("{key}.with.{}", name.get_ref()), value) {
+                        Some(t) => {
+                            with.insert(name.get_ref().clone(), t);
+                        }
+                        None => ok = false,
+                    }
+                }
+                let anchors = |list: &Spanned<Vec<Spanned<String>>>| {
+                    list.get_ref().iter().map(|a| Anchor::new(a.get_ref())).collect::<Vec<_>>()
+                };
+                let selection = match (&r.skip, &r.only) {
+                    (None, None) => Selection::All,
+                    (Some(skip), None) => Selection::Skip(anchors(skip)),
+                    (None, Some(only)) => Selection::Only(anchors(only)),
+                    (Some(_), Some(only)) => {
+                        texts.error(
+                            file,
+                            only.span(),
+                            &format!("{key}.only"),
+                            "a section has either `skip` (steps left out) or `only` (the steps shown), not both"
+                                .to_string(),
+                        );
+                        ok = false;
+                        Selection::All
+                    }
+                };
+                let mut notes = Vec::new();
+                for (j, n) in r.notes.iter().enumerate() {
+                    let note = n.get_ref();
+                    match texts.text(file, &format!("{key}.notes[{j}].text"), &note.text) {
+                        Some(t) => notes.push((Anchor::new(note.step.get_ref()), t)),
+                        None => ok = false,
+                    }
+                }
+                match when {
+                    Some(when) => parts.push(Part::Procedure(ProcedureUse {
+                        id: ProcedureId::new(id),
+                        when,
+                        with,
+                        selection,
+                        notes,
+                    })),
                     None => ok = false,
                 }
             }
-            (text, _) => {
-                let message = if text.is_some() {
-                    "a section has both `text` and `procedure`: give exactly one"
-                } else {
-                    "a section has neither `text` nor `procedure`: give exactly one"
-                };
-                texts.error(file, raw.span(), &key, message.to_string());
+            [] => {
+                texts.error(
+                    file,
+                    raw.span(),
+                    &key,
+                    "a section has none of `text`, `procedure` and `snippet`: give exactly one".to_string(),
+                );
+                ok = false;
+            }
+            many => {
+                let names = many.iter().map(|(k, _)| format!("`{k}`")).collect::<Vec<_>>().join(" and ");
+                let both = if many.len() == 2 { "both " } else { "" };
+                texts.error(file, raw.span(), &key, format!("a section has {both}{names}: give exactly one"));
                 ok = false;
             }
         }
     }
     let (title, symptom) = (title?, symptom?);
     ok.then(|| Scenario { id: ScenarioId::new(&s.id), title, symptom, parts, weight: s.value.weight.unwrap_or(0) })
+}
+
+fn snippet(s: &Parsed<crate::load::RawSnippet>, texts: &mut Texts<'_>) -> Option<Snippet> {
+    let file = texts.add_file(s.file.clone());
+    let mut ok = true;
+    for (key, raw) in [("title", s.value.title.as_ref()), ("text", Some(&s.value.text))] {
+        for (lang, value) in raw.map(|r| r.get_ref().iter()).into_iter().flatten() {
+            if let Some(params::Brace::Placeholder { range, .. }) =
+                params::braces(value.get_ref()).into_iter().find(|b| matches!(b, params::Brace::Placeholder { .. }))
+            {
+                let written = &value.get_ref()[range];
+                let f = &texts.files[file];
+                let d = Diagnostic::error(
+                    &f.path,
+                    format!("a snippet takes no parameters: `{written}` would never be replaced (write `\\{{{{` for a literal `{{{{`)"),
+                )
+                .at(f.locate_in(value.span(), written))
+                .key(format!("{key}.{}", lang.get_ref()));
+                texts.diags.push(d);
+                ok = false;
+            }
+        }
+    }
+    let title = texts.optional(file, "title", s.value.title.as_ref());
+    let text = texts.text(file, "text", &s.value.text);
+    let (title, text) = (title?, text?);
+    ok.then(|| Snippet { id: SnippetId::new(&s.id), title, text, used_in: Vec::new() })
 }
 
 fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
@@ -546,7 +929,15 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
         if ok {
             let body = Text::from_values(bodies.into_iter().map(|b| b.unwrap_or_else(|| "".into())).collect());
             let weight = weight.map_or(0, |(w, _)| w);
-            out.insert(PageId::new(id), Page { id: PageId::new(id), titles, descriptions, body, weight });
+            let mut snippets: Vec<SnippetId> = Vec::new();
+            for lang in texts.languages {
+                for (sid, _) in params::snippet_lines(body.get(lang)) {
+                    if !snippets.iter().any(|s| s.as_str() == sid) {
+                        snippets.push(SnippetId::new(sid));
+                    }
+                }
+            }
+            out.insert(PageId::new(id), Page { id: PageId::new(id), titles, descriptions, body, snippets, weight });
         }
     }
     out

@@ -30,6 +30,18 @@ fn built_sites() -> Vec<(String, tempfile::TempDir, std::path::PathBuf)> {
     out
 }
 
+/// An element's text without the notes a scenario adds for its use only.
+fn text_without_use_notes(el: scraper::ElementRef<'_>) -> String {
+    let skip = sel(".vd-note-use");
+    let notes: Vec<_> = el.select(&skip).map(|n| n.id()).collect();
+    let kept: String = el
+        .descendants()
+        .filter(|n| !n.ancestors().any(|a| notes.contains(&a.id())))
+        .filter_map(|n| n.value().as_text().map(|t| t.to_string()))
+        .collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[test]
 fn scenario_pages_render_each_procedure_from_its_one_definition() {
     for root in [common::bundled_guide(), common::site("basic")] {
@@ -41,7 +53,8 @@ fn scenario_pages_render_each_procedure_from_its_one_definition() {
             for sc in compiled.site.scenarios.values() {
                 let page = &html[&format!("{}/scenarios/{}.html", lang.code, sc.id)];
                 for part in &sc.parts {
-                    let Part::Procedure { id, .. } = part else { continue };
+                    let Part::Procedure(u) = part else { continue };
+                    let id = &u.id;
                     let proc = &compiled.site.procedures[id];
                     let canonical = &html[&format!("{}/procedures/{id}.html", lang.code)];
                     // The procedure's title links to its canonical page.
@@ -56,17 +69,36 @@ fn scenario_pages_render_each_procedure_from_its_one_definition() {
                     let link = sel(&format!("#{id} a[href=\"../procedures/{id}.html\"]"));
                     assert!(page.select(&link).next().is_some(), "{}: no link to {id}", sc.id);
                     // Same steps, same order, same text (notes and substeps included).
+                    // The scenario's own notes and the values it gives aside: the steps it shows
+                    // (all, unless it skips some) read as on the procedure's page, with the values
+                    // in place of the defaults.
                     let steps_here: Vec<String> =
-                        page.select(&sel(&format!("#{id} .vd-steps > .vd-step"))).map(|e| text(e)).collect();
-                    let steps_there: Vec<String> =
-                        canonical.select(&sel(".vd-steps > .vd-step")).map(|e| text(e)).collect();
+                        page.select(&sel(&format!("#{id} .vd-steps > .vd-step"))).map(text_without_use_notes).collect();
+                    let shown: Vec<&vlsc_docs::model::Step> =
+                        proc.steps.iter().filter(|s| u.selection.shows(&s.anchor)).collect();
+                    let steps_there: Vec<String> = canonical
+                        .select(&sel(".vd-steps > .vd-step"))
+                        .zip(&proc.steps)
+                        .filter(|(_, s)| u.selection.shows(&s.anchor))
+                        .map(|(e, _)| {
+                            let mut t = text(e);
+                            for (name, value) in &u.with {
+                                let param = proc.param(name).unwrap_or_else(|| panic!("{name}"));
+                                if let Some(default) = &param.default {
+                                    let plain = |m: &str| m.split_whitespace().collect::<Vec<_>>().join(" ");
+                                    t = t.replace(&plain(default.get(lang)), &plain(value.get(lang)));
+                                }
+                            }
+                            t
+                        })
+                        .collect();
                     let strip = |s: &String| s.trim_end_matches('#').trim().to_string();
-                    assert_eq!(steps_here.len(), proc.steps.len(), "{} {id} {}", sc.id, lang.code);
+                    assert_eq!(steps_here.len(), shown.len(), "{} {id} {}", sc.id, lang.code);
                     assert_eq!(
                         steps_here.iter().map(strip).collect::<Vec<_>>(),
                         steps_there.iter().map(strip).collect::<Vec<_>>()
                     );
-                    for step in &proc.steps {
+                    for step in shown {
                         let anchor = format!("{id}--{}", step.anchor);
                         assert!(
                             page.select(&sel(&format!("[id=\"{anchor}\"]"))).next().is_some(),

@@ -215,3 +215,46 @@ fn choices_are_a_bulleted_list_and_notes_say_their_kind() {
     let css = std::fs::read_to_string(public.join("assets/site.css")).unwrap_or_else(|e| panic!("{e}"));
     assert!(css.contains(".vd-choices { list-style: disc; }"));
 }
+
+/// The seed's wording per situation: the sign-in procedure names the account the reader created
+/// only where they created one, the existing one in proposal 1; the note about the
+/// `@xxxx.onmicrosoft.com` account shows only where such an account was just created; ご注意事項 is
+/// one snippet, shown by both scenarios that create an account and by its own page.
+#[test]
+fn the_guide_words_each_use_of_a_procedure_for_its_situation() {
+    let dir = common::bundled_guide();
+    let html = pages(&build_ok(dir.path()));
+    let sign_in = |page: &str| {
+        let s = sel("[id=\"sign-in-vlsc--sign-in\"] > .vd-step-body > p");
+        html[page].select(&s).next().map(text).unwrap_or_else(|| panic!("{page}: no sign-in step"))
+    };
+    for scenario in ["microsoft-account", "unmanaged-new-account"] {
+        assert!(sign_in(&format!("ja/scenarios/{scenario}.html")).contains("作成頂きました職場アカウントとパスワード"));
+        assert!(sign_in(&format!("en/scenarios/{scenario}.html")).contains("the work account you created"));
+    }
+    assert!(sign_in("ja/scenarios/unmanaged-keep-account.html").contains("現在ご利用の職場アカウント"));
+    assert!(sign_in("en/scenarios/unmanaged-keep-account.html").contains("your current work account"));
+    for lang in LANGS {
+        let canonical = &html[&format!("{lang}/procedures/sign-in-vlsc.html")];
+        assert_eq!(canonical.select(&sel("#sign-in em.vd-param")).count(), 1, "{lang}: the default is marked");
+        let mfa_note = |page: &str| html[page].select(&sel(".vd-note-use")).map(text).collect::<Vec<_>>().join(" ");
+        for scenario in ["microsoft-account", "unmanaged-new-account", "mfa-blocks-sign-in"] {
+            assert!(
+                mfa_note(&format!("{lang}/scenarios/{scenario}.html")).contains("@xxxx.onmicrosoft.com"),
+                "{lang} {scenario}"
+            );
+        }
+        for page in ["scenarios/unmanaged-keep-account.html", "procedures/disable-security-defaults.html"] {
+            let p = &html[&format!("{lang}/{page}")];
+            assert!(
+                !text(p.root_element()).contains("@xxxx.onmicrosoft.com"),
+                "{lang}/{page}: the note does not apply"
+            );
+        }
+        let visual_studio =
+            |page: &str| html[page].select(&sel("main li")).map(text).filter(|t| t.contains("Visual Studio")).count();
+        for page in ["scenarios/microsoft-account.html", "scenarios/unmanaged-new-account.html", "notes.html"] {
+            assert_eq!(visual_studio(&format!("{lang}/{page}")), 1, "{lang}/{page}: the notes are shown once");
+        }
+    }
+}

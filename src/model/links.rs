@@ -1,10 +1,10 @@
 //! Checks every link of every Markdown text: internal references must name an existing procedure,
 //! scenario or page, and their `#fragment` an existing step or heading.
 
-use super::{Page, Part, Procedure, Scenario, Step, scenario_step_anchor, suggest};
+use super::{Page, Part, Procedure, Scenario, Selection, Snippet, Step, scenario_step_anchor, suggest};
 use crate::config::{TextOrigin, Texts};
 use crate::diag::{Diagnostic, SourceFile};
-use crate::ids::{PageId, ProcedureId, ScenarioId};
+use crate::ids::{PageId, ProcedureId, ScenarioId, SnippetId};
 use crate::markdown::{Limit, LinkDest, RefKind, Scan, classify, heading_ids, scan};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,13 +14,35 @@ use std::sync::Arc;
 struct Anchors {
     procedures: BTreeMap<String, BTreeSet<String>>,
     scenarios: BTreeMap<String, BTreeSet<String>>,
+    /// The anchors of steps a scenario's sections leave out (`skip`, `only`).
+    left_out: BTreeMap<String, BTreeSet<String>>,
     pages: BTreeMap<String, Vec<BTreeSet<String>>>,
 }
 
-fn step_anchors(steps: &[Step]) -> impl Iterator<Item = String> + '_ {
-    steps
-        .iter()
-        .flat_map(|s| std::iter::once(s.anchor.to_string()).chain(s.substeps.iter().map(|t| t.anchor.to_string())))
+/// Deeper includes than this are a cycle (reported on its own): their anchors are not listed.
+const MAX_INCLUDE_DEPTH: usize = 64;
+
+/// The anchors of the steps a page shows of `steps` (with `selection`), each after `prefix`:
+/// steps, substeps, and the steps of included procedures after their step's anchor and `--`.
+pub(super) fn step_anchors(
+    procedures: &BTreeMap<ProcedureId, Procedure>,
+    steps: &[Step],
+    selection: &Selection,
+    prefix: &str,
+    out: &mut BTreeSet<String>,
+    depth: usize,
+) {
+    for s in steps.iter().filter(|s| selection.shows(&s.anchor)) {
+        let anchor = format!("{prefix}{}", s.anchor);
+        out.extend(s.substeps.iter().map(|t| format!("{prefix}{}", t.anchor)));
+        if let Some(inc) = &s.include
+            && let Some(p) = procedures.get(&inc.procedure)
+            && depth < MAX_INCLUDE_DEPTH
+        {
+            step_anchors(procedures, &p.steps, &Selection::All, &format!("{anchor}--"), out, depth + 1);
+        }
+        out.insert(anchor);
+    }
 }
 
 pub(super) fn check(
@@ -28,35 +50,69 @@ pub(super) fn check(
     procedures: &BTreeMap<ProcedureId, Procedure>,
     scenarios: &BTreeMap<ScenarioId, Scenario>,
     pages: &BTreeMap<PageId, Page>,
+    snippets: &BTreeMap<SnippetId, Snippet>,
     ids: &super::KnownIds,
     cache: Option<&super::ResolveCache>,
 ) {
     let languages = texts.languages;
+    let snippet_headings = |id: &SnippetId, lang: &crate::ids::Lang| -> Vec<String> {
+        snippets.get(id).map_or(Vec::new(), |s| heading_ids(s.text.get(lang)).into_iter().map(|(h, _)| h).collect())
+    };
+    let left_out = scenarios
+        .iter()
+        .map(|(id, s)| {
+            let mut hidden = BTreeSet::new();
+            for part in &s.parts {
+                if let Part::Procedure(u) = part
+                    && u.selection != Selection::All
+                    && let Some(p) = procedures.get(&u.id)
+                {
+                    let prefix = scenario_step_anchor(&u.id, &crate::ids::Anchor::new(""));
+                    let (mut all, mut shown) = (BTreeSet::new(), BTreeSet::new());
+                    step_anchors(procedures, &p.steps, &Selection::All, &prefix, &mut all, 0);
+                    step_anchors(procedures, &p.steps, &u.selection, &prefix, &mut shown, 0);
+                    hidden.extend(all.difference(&shown).cloned());
+                }
+            }
+            (id.to_string(), hidden)
+        })
+        .collect();
     let anchors = Anchors {
-        procedures: procedures.iter().map(|(id, p)| (id.to_string(), step_anchors(&p.steps).collect())).collect(),
+        left_out,
+        procedures: procedures
+            .iter()
+            .map(|(id, p)| {
+                let mut set = BTreeSet::new();
+                step_anchors(procedures, &p.steps, &Selection::All, "", &mut set, 0);
+                (id.to_string(), set)
+            })
+            .collect(),
         scenarios: scenarios
             .par_iter()
             // A scenario including a procedure whose file has an error (reported already) has
             // anchors nobody knows: its fragments are not checked this time.
             .filter(|(_, s)| {
-                s.parts.iter().all(|p| !matches!(p, Part::Procedure { id, .. } if !procedures.contains_key(id)))
+                s.parts.iter().all(|p| !matches!(p, Part::Procedure(u) if !procedures.contains_key(&u.id)))
             })
             .map(|(id, s)| {
                 let mut set: BTreeSet<String> = BTreeSet::from(["symptom".to_string()]);
                 for part in &s.parts {
                     match part {
-                        Part::Procedure { id: pid, .. } => {
-                            set.insert(pid.to_string());
-                            if let Some(p) = procedures.get(pid) {
-                                set.extend(
-                                    step_anchors(&p.steps)
-                                        .map(|a| scenario_step_anchor(pid, &crate::ids::Anchor::new(a))),
-                                );
+                        Part::Procedure(u) => {
+                            set.insert(u.id.to_string());
+                            if let Some(p) = procedures.get(&u.id) {
+                                let prefix = scenario_step_anchor(&u.id, &crate::ids::Anchor::new(""));
+                                step_anchors(procedures, &p.steps, &u.selection, &prefix, &mut set, 0);
                             }
                         }
                         Part::Text(t) => {
                             for lang in languages {
                                 set.extend(heading_ids(t.get(lang)).into_iter().map(|(h, _)| h));
+                            }
+                        }
+                        Part::Snippet(sid) => {
+                            for lang in languages {
+                                set.extend(snippet_headings(sid, lang));
                             }
                         }
                     }
@@ -69,7 +125,14 @@ pub(super) fn check(
             .map(|(id, p)| {
                 let per_lang = languages
                     .iter()
-                    .map(|l| heading_ids(p.body.get(l)).into_iter().map(|(h, _)| h).collect())
+                    .map(|l| {
+                        let mut set: BTreeSet<String> =
+                            heading_ids(p.body.get(l)).into_iter().map(|(h, _)| h).collect();
+                        for sid in &p.snippets {
+                            set.extend(snippet_headings(sid, l));
+                        }
+                        set
+                    })
                     .collect();
                 (id.to_string(), per_lang)
             })
@@ -164,7 +227,13 @@ fn check_text(
                 if !known.contains(id) {
                     Some(format!("unknown {} `{id}` in link `{}`{}", kind.name(), link.dest, suggest(id, known.iter())))
                 } else {
+                    let left_out = matches!(kind, RefKind::Scenario)
+                        && fragment.is_some_and(|f| anchors.left_out.get(id).is_some_and(|h| h.contains(f)));
                     match (fragment, frags) {
+                        (Some(f), Some(_)) if left_out => Some(format!(
+                            "link `{}`: scenario `{id}` leaves out the step `#{f}` (`skip` or `only` of its section)",
+                            link.dest
+                        )),
                         (Some(f), Some(set)) if !set.contains(f) => Some(format!(
                             "link `{}`: {} `{id}` has no step or heading `#{f}`{}",
                             link.dest,

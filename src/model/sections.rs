@@ -66,6 +66,15 @@ pub(super) fn build(
     }
     for dir in raw {
         let id = SectionId::new(&dir.path);
+        // Snippets are not published: their folders are checked like sections, but no page lists them.
+        if !ContentKind::ALL.contains(&dir.kind) {
+            if let Some(f) = &dir.file {
+                let file = texts.add_file(f.file.clone());
+                let _ = texts.text(file, "title", &f.value.title);
+                let _ = texts.optional(file, "description", f.value.description.as_ref());
+            }
+            continue;
+        }
         let (title, description, weight) = match &dir.file {
             Some(f) => {
                 let file = texts.add_file(f.file.clone());

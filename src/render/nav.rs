@@ -24,6 +24,7 @@ impl<'a> Renderer<'a> {
                     ContentKind::Procedures => "procedures",
                     ContentKind::Scenarios => "scenarios",
                     ContentKind::Pages => "pages",
+                    ContentKind::Snippets => "snippets",
                 };
                 self.ui.get(key).cloned().unwrap_or_else(|| key.to_string())
             }
@@ -32,7 +33,7 @@ impl<'a> Renderer<'a> {
 
     fn item_title(&self, item: &Item) -> String {
         match item {
-            Item::Procedure(id) => self.site.procedures.get(id).map(|p| self.plain(&p.title)),
+            Item::Procedure(id) => self.site.procedures.get(id).map(|p| self.procedure_title(p)),
             Item::Scenario(id) => self.site.scenarios.get(id).map(|s| self.plain(&s.title)),
             Item::Page(id) => self.site.pages.get(id).map(|p| p.title(self.lang).to_string()),
         }

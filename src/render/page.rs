@@ -3,12 +3,14 @@
 use super::views::*;
 use super::{PageKind, page_path};
 use crate::config::Text;
-use crate::ids::{Lang, PageId, ProcedureId, ScenarioId, SectionId, SitePath};
+use crate::ids::{Anchor, Lang, PageId, ProcedureId, ScenarioId, SectionId, SitePath};
 use crate::load::ContentKind;
 use crate::markdown::{self, RefKind, RenderOptions};
-use crate::model::{Item, Part, Site, Step, Target, scenario_step_anchor};
+use crate::model::{Item, Part, Procedure, Selection, Site, Step, Target, User, scenario_step_anchor};
 use crate::theme::UiStrings;
 use serde::Serialize;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// How many entries the home page lists of each kind's top level before linking the full list.
 const HOME_LIMIT: usize = 40;
@@ -69,7 +71,7 @@ impl<'a> Renderer<'a> {
                 None => url,
             }
         };
-        f(&RenderOptions { allow_html: self.site.config.allow_html, resolve: &resolve })
+        f(&RenderOptions { allow_html: self.site.config.allow_html, marks: false, resolve: &resolve })
     }
 
     pub fn html(&self, text: &Text) -> String {
@@ -84,6 +86,53 @@ impl<'a> Renderer<'a> {
         markdown::to_plain(text.get(self.lang))
     }
 
+    /// A procedure's text with its parameters substituted from `env`, as HTML.
+    fn p_html(&self, text: &Text, env: &Env) -> String {
+        let md = env.apply(text.get(self.lang));
+        self.md_opts(|o| markdown::to_html(&md, &RenderOptions { marks: env.marks, ..*o }, 2))
+    }
+
+    fn p_inline(&self, text: &Text, env: &Env) -> String {
+        let md = env.apply(text.get(self.lang));
+        self.md_opts(|o| markdown::to_inline_html(&md, &RenderOptions { marks: env.marks, ..*o }))
+    }
+
+    /// A procedure's title as plain text, with its defaults (names for required parameters).
+    pub fn procedure_title(&self, p: &Procedure) -> String {
+        markdown::to_plain(&self.env(p, &BTreeMap::new(), false).apply(p.title.get(self.lang)))
+    }
+
+    /// The values of `p`'s parameters in one rendering of it: `given` (Markdown already
+    /// substituted in the caller's values), else the default; on the procedure's own page
+    /// (`marks`) defaults and required values are marked as varying.
+    fn env(&self, p: &Procedure, given: &BTreeMap<String, String>, marks: bool) -> Env {
+        let values = p
+            .params
+            .iter()
+            .map(|param| {
+                let value = match (given.get(&param.name), &param.default) {
+                    (Some(v), _) => v.trim().to_string(),
+                    (None, Some(d)) => {
+                        let d = d.get(self.lang).trim();
+                        // A value of several lines or blocks is not marked: the mark would cross them.
+                        if marks && !d.contains('\n') {
+                            format!("{}{}{}", markdown::VARIES, Env::clean(d), markdown::END_VARIES)
+                        } else {
+                            d.to_string()
+                        }
+                    }
+                    // A value every use gives: its name, as a variable (names are ids: no markup).
+                    (None, None) if marks => {
+                        format!("{}{}{}", markdown::REQUIRED, param.name, markdown::END_REQUIRED)
+                    }
+                    (None, None) => param.name.clone(),
+                };
+                (param.name.clone(), value)
+            })
+            .collect();
+        Env { values, marks }
+    }
+
     /// Whether rendered HTML holds highlighted code, so that the page links the highlighting CSS.
     fn has_code<'h>(parts: impl IntoIterator<Item = &'h str>) -> bool {
         parts.into_iter().any(|h| h.contains("class=\"code hl\""))
@@ -91,25 +140,71 @@ impl<'a> Renderer<'a> {
 
     fn steps_have_code(steps: &[StepView]) -> bool {
         steps.iter().any(|s| {
-            Self::has_code([
-                s.text_html.as_str(),
-                s.note_html.as_deref().unwrap_or(""),
-                s.since_then_html.as_deref().unwrap_or(""),
-            ]) || Self::steps_have_code(&s.substeps)
+            Self::has_code(
+                [
+                    s.text_html.as_str(),
+                    s.note_html.as_deref().unwrap_or(""),
+                    s.since_then_html.as_deref().unwrap_or(""),
+                ]
+                .into_iter()
+                .chain(s.use_notes.iter().map(String::as_str)),
+            ) || Self::steps_have_code(&s.substeps)
         })
     }
 
-    fn steps(&self, steps: &[Step], anchor: &dyn Fn(&Step) -> String) -> Vec<StepView> {
+    /// The views of `steps` as one use shows them: anchors after `prefix`, parameters from
+    /// `env`, only the steps `selection` shows, with the use's notes; included procedures' steps
+    /// as the substeps of the step that includes them.
+    fn steps(
+        &self,
+        steps: &[Step],
+        prefix: &str,
+        env: &Env,
+        selection: &Selection,
+        notes: &[(Anchor, Text)],
+        depth: usize,
+    ) -> Vec<StepView> {
         steps
             .iter()
-            .map(|s| StepView {
-                anchor: anchor(s),
-                text_html: self.html(&s.text),
-                note_html: s.note.as_ref().map(|n| self.html(n)),
-                note_kind: s.note_kind.name(),
-                since_then_html: s.since_then.as_ref().map(|n| self.html(n)),
-                substeps: self.steps(&s.substeps, anchor),
-                choices: s.choices,
+            .filter(|s| selection.shows(&s.anchor))
+            .map(|s| {
+                let anchor = format!("{prefix}{}", s.anchor);
+                let (include, substeps) =
+                    match s.include.as_ref().and_then(|i| Some((i, self.site.procedures.get(&i.procedure)?))) {
+                        // Cycles are errors: the depth bound only keeps a bug from recursing forever.
+                        Some((inc, p)) if depth < 64 => {
+                            let given = inc
+                                .with
+                                .iter()
+                                .map(|(k, v)| (k.clone(), env.apply(v.get(self.lang)).into_owned()))
+                                .collect();
+                            let inner = self.env(p, &given, env.marks);
+                            let view = IncludeView {
+                                title_html: self.p_inline(&p.title, &inner),
+                                url: self.url(&PageKind::Procedure(p.id.clone())),
+                            };
+                            (
+                                Some(view),
+                                self.steps(&p.steps, &format!("{anchor}--"), &inner, &Selection::All, &[], depth + 1),
+                            )
+                        }
+                        _ => (None, self.steps(&s.substeps, prefix, env, &Selection::All, notes, depth)),
+                    };
+                StepView {
+                    text_html: if s.text.get(self.lang).trim().is_empty() {
+                        String::new()
+                    } else {
+                        self.p_html(&s.text, env)
+                    },
+                    note_html: s.note.as_ref().map(|n| self.p_html(n, env)),
+                    note_kind: s.note_kind.name(),
+                    since_then_html: s.since_then.as_ref().map(|n| self.p_html(n, env)),
+                    use_notes: notes.iter().filter(|(a, _)| *a == s.anchor).map(|(_, t)| self.html(t)).collect(),
+                    include,
+                    substeps,
+                    choices: s.choices,
+                    anchor,
+                }
             })
             .collect()
     }
@@ -120,9 +215,10 @@ impl<'a> Renderer<'a> {
         Some(match item {
             Item::Procedure(id) => {
                 let p = self.site.procedures.get(id)?;
+                let env = self.env(p, &BTreeMap::new(), false);
                 Card {
-                    title_html: self.inline(&p.title),
-                    summary_html: p.summary.as_ref().map(|s| self.html(s)),
+                    title_html: self.p_inline(&p.title, &env),
+                    summary_html: p.summary.as_ref().map(|s| self.p_html(s, &env)),
                     url,
                     section: false,
                 }
@@ -241,21 +337,31 @@ impl<'a> Renderer<'a> {
             .iter()
             .filter_map(|part| match part {
                 Part::Text(t) => Some(PartView::Text { html: self.html(t) }),
-                Part::Procedure { id: pid, when } => {
-                    let p = self.site.procedures.get(pid)?;
+                Part::Procedure(u) => {
+                    let p = self.site.procedures.get(&u.id)?;
+                    let given = u.with.iter().map(|(k, v)| (k.clone(), v.get(self.lang).to_string())).collect();
+                    let env = self.env(p, &given, false);
+                    let prefix = scenario_step_anchor(&u.id, &Anchor::new(""));
                     Some(PartView::Procedure {
-                        anchor: pid.to_string(),
-                        title_html: self.inline(&p.title),
-                        url: self.url(&PageKind::Procedure(pid.clone())),
-                        when_html: when.as_ref().map(|w| self.inline(w)),
-                        summary_html: p.summary.as_ref().map(|s| self.html(s)),
-                        steps: self.steps(&p.steps, &|s: &Step| scenario_step_anchor(pid, &s.anchor)),
+                        anchor: u.id.to_string(),
+                        title_html: self.p_inline(&p.title, &env),
+                        url: self.url(&PageKind::Procedure(u.id.clone())),
+                        when_html: u.when.as_ref().map(|w| self.inline(w)),
+                        summary_html: p.summary.as_ref().map(|s| self.p_html(s, &env)),
+                        steps: self.steps(&p.steps, &prefix, &env, &u.selection, &u.notes, 0),
+                    })
+                }
+                Part::Snippet(sid) => {
+                    let sn = self.site.snippets.get(sid)?;
+                    Some(PartView::Snippet {
+                        title_html: sn.title.as_ref().map(|t| self.inline(t)),
+                        html: self.html(&sn.text),
                     })
                 }
             })
             .collect();
         frame.has_code |= sections.iter().any(|s| match s {
-            PartView::Text { html } => Self::has_code([html.as_str()]),
+            PartView::Text { html } | PartView::Snippet { html, .. } => Self::has_code([html.as_str()]),
             PartView::Procedure { steps, summary_html, when_html, .. } => {
                 Self::steps_have_code(steps)
                     || Self::has_code([summary_html.as_deref().unwrap_or(""), when_html.as_deref().unwrap_or("")])
@@ -272,35 +378,117 @@ impl<'a> Renderer<'a> {
 
     fn procedure(&self, id: &ProcedureId) -> Option<ProcedureView<'a>> {
         let p = self.site.procedures.get(id)?;
-        let mut frame = self.frame(PageKind::Procedure(id.clone()), self.plain(&p.title));
-        let summary_html = p.summary.as_ref().map(|s| self.html(s));
-        let steps = self.steps(&p.steps, &|s: &Step| s.anchor.to_string());
+        let mut frame = self.frame(PageKind::Procedure(id.clone()), self.procedure_title(p));
+        let env = self.env(p, &BTreeMap::new(), true);
+        let summary_html = p.summary.as_ref().map(|s| self.p_html(s, &env));
+        let steps = self.steps(&p.steps, "", &env, &Selection::All, &[], 0);
         frame.has_code |= Self::steps_have_code(&steps) || Self::has_code([summary_html.as_deref().unwrap_or("")]);
+        let varies = steps_vary(&steps) || summary_html.as_deref().is_some_and(|h| h.contains("class=\"vd-param\""));
         Some(ProcedureView {
             frame,
-            title_html: self.inline(&p.title),
+            title_html: self.p_inline(&p.title, &env),
             summary_html,
             steps,
-            used_in: p
-                .used_in
+            varies,
+            includes: p
+                .includes
                 .iter()
-                .filter_map(|s| self.site.scenarios.get(s))
-                .map(|s| NavItem {
-                    url: self.url(&PageKind::Scenario(s.id.clone())),
-                    title: self.plain(&s.title),
+                .filter_map(|i| self.site.procedures.get(i))
+                .map(|i| NavItem {
+                    url: self.url(&PageKind::Procedure(i.id.clone())),
+                    title: self.procedure_title(i),
                     current: false,
                     section: false,
                 })
                 .collect(),
+            used_in: p.used_in.iter().filter_map(|u| self.use_view(p, u)).collect(),
         })
+    }
+
+    /// An entry of "Used in": the scenario or procedure, and the variant it uses.
+    fn use_view(&self, p: &Procedure, u: &crate::model::Use) -> Option<UseView> {
+        let (title, url, includer) = match &u.user {
+            User::Scenario(s) => {
+                let sc = self.site.scenarios.get(s)?;
+                (self.plain(&sc.title), self.url(&PageKind::Scenario(s.clone())), None)
+            }
+            User::Procedure(id) => {
+                let by = self.site.procedures.get(id)?;
+                (self.procedure_title(by), self.url(&PageKind::Procedure(id.clone())), Some(by))
+            }
+        };
+        let mut variant: Vec<String> = u
+            .with
+            .iter()
+            .map(|(name, v)| {
+                // A value an including procedure gives may use its own parameters.
+                let value = match includer {
+                    Some(by) => {
+                        markdown::to_plain(&crate::model::params::with_defaults(by, v.get(self.lang), self.lang))
+                    }
+                    None => markdown::to_plain(v.get(self.lang)),
+                };
+                format!("{name}: “{value}”")
+            })
+            .collect();
+        if !u.hidden.is_empty() {
+            let numbers: Vec<String> = p
+                .steps
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| u.hidden.contains(&s.anchor))
+                .map(|(i, _)| (i + 1).to_string())
+                .collect();
+            let template = self.ui.get("used-in-without").cloned().unwrap_or_default();
+            variant.push(template.replace("{steps}", &numbers.join(", ")));
+        }
+        Some(UseView { title, url, variant: variant.join("; ") })
     }
 
     fn page(&self, id: &PageId) -> Option<PageView<'a>> {
         let p = self.site.pages.get(id)?;
         let mut frame = self.frame(PageKind::Page(id.clone()), p.title(self.lang).to_string());
-        let body_html = self.html(&p.body);
+        let body = crate::model::params::expand_snippets(p.body.get(self.lang), &|id| {
+            self.site.snippets.get(id).map(|s| s.text.get(self.lang))
+        });
+        let body_html = self.md_opts(|o| markdown::to_html(&body, o, 2));
         frame.has_code |= Self::has_code([body_html.as_str()]);
         Some(PageView { frame, body_html })
+    }
+}
+
+/// Whether any step shows a marked parameter value.
+fn steps_vary(steps: &[StepView]) -> bool {
+    steps.iter().any(|s| {
+        [s.text_html.as_str(), s.note_html.as_deref().unwrap_or(""), s.since_then_html.as_deref().unwrap_or("")]
+            .iter()
+            .any(|h| h.contains("class=\"vd-param\""))
+            || s.include.as_ref().is_some_and(|i| i.title_html.contains("class=\"vd-param\""))
+            || steps_vary(&s.substeps)
+    })
+}
+
+/// The values of a procedure's parameters in one rendering (Markdown, in the page's language).
+pub(super) struct Env {
+    values: BTreeMap<String, String>,
+    /// Whether values carry the marks of a varying value (the procedure's own page).
+    marks: bool,
+}
+
+impl Env {
+    /// `md` with its placeholders replaced. With marks, any mark character already in the
+    /// text is taken out first, so that only the marks added here become elements.
+    fn apply<'m>(&self, md: &'m str) -> Cow<'m, str> {
+        let md: Cow<'m, str> =
+            if self.marks && md.contains(markdown::is_mark) { Cow::Owned(Self::clean(md)) } else { Cow::Borrowed(md) };
+        match crate::model::params::substitute(&md, &|name| self.values.get(name).cloned()) {
+            Cow::Borrowed(_) => md,
+            Cow::Owned(o) => Cow::Owned(o),
+        }
+    }
+
+    fn clean(md: &str) -> String {
+        md.replace(markdown::is_mark, "\u{FFFD}")
     }
 }
 

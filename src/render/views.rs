@@ -82,9 +82,27 @@ pub struct StepView {
     /// `note` or `caution`: the UI string of the note's label and its class.
     pub note_kind: &'static str,
     pub since_then_html: Option<String>,
+    /// Notes the scenario adds at this step, for its situation only.
+    pub use_notes: Vec<String>,
+    /// The procedure this step includes: its steps are the substeps.
+    pub include: Option<IncludeView>,
     pub substeps: Vec<StepView>,
     /// The substeps are alternatives: a bulleted list, not numbered.
     pub choices: bool,
+}
+
+#[derive(Serialize)]
+pub struct IncludeView {
+    pub title_html: String,
+    pub url: String,
+}
+
+/// An entry of a procedure's "Used in": who uses it, and with what variant (values, steps left out).
+#[derive(Serialize)]
+pub struct UseView {
+    pub title: String,
+    pub url: String,
+    pub variant: String,
 }
 
 #[derive(Serialize)]
@@ -156,6 +174,10 @@ pub enum PartView {
         summary_html: Option<String>,
         steps: Vec<StepView>,
     },
+    Snippet {
+        title_html: Option<String>,
+        html: String,
+    },
 }
 
 #[derive(Serialize)]
@@ -165,7 +187,11 @@ pub struct ProcedureView<'a> {
     pub title_html: String,
     pub summary_html: Option<String>,
     pub steps: Vec<StepView>,
-    pub used_in: Vec<NavItem>,
+    /// Whether a step shows a value that varies by situation (the legend explains the marks).
+    pub varies: bool,
+    /// The procedures its steps include.
+    pub includes: Vec<NavItem>,
+    pub used_in: Vec<UseView>,
 }
 
 #[derive(Serialize)]

@@ -261,6 +261,7 @@ fn documents(site: &Site, lang: &Lang) -> Vec<Doc> {
     let mut docs = Vec::new();
     for p in site.procedures.values() {
         let url = href(&PageKind::Procedure(p.id.clone()));
+        let plain = |t: &Text| crate::markdown::to_plain(&crate::model::params::with_defaults(p, t.get(lang), lang));
         let title = plain(&p.title);
         let summary = p.summary.as_ref().map(&plain).unwrap_or_default();
         docs.push(Doc {
@@ -296,7 +297,8 @@ fn documents(site: &Site, lang: &Lang) -> Vec<Doc> {
             .iter()
             .filter_map(|p| match p {
                 crate::model::Part::Text(t) => Some(plain(t)),
-                crate::model::Part::Procedure { .. } => None,
+                crate::model::Part::Snippet(id) => site.snippets.get(id).map(|sn| plain(&sn.text)),
+                crate::model::Part::Procedure(_) => None,
             })
             .collect();
         docs.push(Doc {
@@ -315,7 +317,10 @@ fn documents(site: &Site, lang: &Lang) -> Vec<Doc> {
             let url = href(&PageKind::Page(p.id.clone()));
             let title = p.title(lang).to_string();
             let description = p.descriptions.get(lang.index).cloned().flatten().unwrap_or_default();
-            let mut sections = crate::markdown::plain_sections(p.body.get(lang)).into_iter();
+            let body = crate::model::params::expand_snippets(p.body.get(lang), &|id| {
+                site.snippets.get(id).map(|s| s.text.get(lang))
+            });
+            let mut sections = crate::markdown::plain_sections(&body).into_iter();
             let intro = sections.next().map(|s| s.text).unwrap_or_default();
             docs.push(Doc {
                 href: url.clone(),

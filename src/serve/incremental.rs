@@ -8,10 +8,10 @@
 
 use crate::config::Text;
 use crate::diag::Diagnostic;
-use crate::ids::{Lang, PageId, ProcedureId, ScenarioId, SectionId, SitePath, parent_section};
+use crate::ids::{Lang, PageId, ProcedureId, ScenarioId, SectionId, SitePath, SnippetId, parent_section};
 use crate::load::ContentKind;
 use crate::markdown::{LinkDest, RefKind, classify, links};
-use crate::model::{Item, Part, Section, Site};
+use crate::model::{Item, Part, Section, Site, User};
 use crate::render::{OutputFile, PageKind, RenderError, all_pages, page_path, render_page};
 use crate::theme::Theme;
 use crate::{BuildError, diag::Diagnostics};
@@ -117,6 +117,7 @@ enum Entity {
     /// A scenario's title (listed on the procedures that use it).
     ScenarioTitle(ScenarioId),
     Page(PageId),
+    Snippet(SnippetId),
     Selector,
     SectionTitle(ContentKind, SectionId),
     SectionNav(ContentKind, SectionId),
@@ -200,7 +201,11 @@ fn hash_of(v: impl Hash) -> u64 {
 /// What an item shows in lists: its title, and its summary.
 fn item_title_and_summary(site: &Site, item: &Item) -> (u64, u64) {
     match item {
-        Item::Procedure(id) => site.procedures.get(id).map_or((0, 0), |p| (hash_of(&p.title), hash_of(&p.summary))),
+        // Titles and summaries show the parameters' defaults.
+        Item::Procedure(id) => site
+            .procedures
+            .get(id)
+            .map_or((0, 0), |p| (hash_of((&p.title, &p.params)), hash_of((&p.summary, &p.params)))),
         Item::Scenario(id) => site.scenarios.get(id).map_or((0, 0), |s| (hash_of(&s.title), hash_of(&s.symptom))),
         Item::Page(id) => site.pages.get(id).map_or((0, 0), |p| (hash_of(&p.titles), hash_of(&p.descriptions))),
     }
@@ -245,6 +250,11 @@ fn changed_entities(
     for (id, p) in &new.pages {
         if old.pages.get(id) != Some(p) {
             changed.insert(Entity::Page(id.clone()));
+        }
+    }
+    for (id, sn) in &new.snippets {
+        if old.snippets.get(id) != Some(sn) {
+            changed.insert(Entity::Snippet(id.clone()));
         }
     }
     if old.selector != new.selector {
@@ -328,10 +338,19 @@ fn depends_on(site: &Site, kind: &PageKind, changed: &BTreeSet<Entity>) -> bool 
                 for part in &sc.parts {
                     match part {
                         Part::Text(t) => deps.extend(text_refs(t, langs)),
-                        Part::Procedure { id, when } => {
-                            deps.push(Entity::Procedure(id.clone()));
-                            if let Some(w) = when {
+                        Part::Procedure(u) => {
+                            included(site, &u.id, &mut deps);
+                            if let Some(w) = &u.when {
                                 deps.extend(text_refs(w, langs));
+                            }
+                            for t in u.with.values().chain(u.notes.iter().map(|(_, t)| t)) {
+                                deps.extend(text_refs(t, langs));
+                            }
+                        }
+                        Part::Snippet(sid) => {
+                            deps.push(Entity::Snippet(sid.clone()));
+                            if let Some(sn) = site.snippets.get(sid) {
+                                deps.extend(text_refs(&sn.text, langs));
                             }
                         }
                     }
@@ -339,9 +358,14 @@ fn depends_on(site: &Site, kind: &PageKind, changed: &BTreeSet<Entity>) -> bool 
             }
         }
         PageKind::Procedure(id) => {
-            deps.push(Entity::Procedure(id.clone()));
+            included(site, id, &mut deps);
             if let Some(p) = site.procedures.get(id) {
-                deps.extend(p.used_in.iter().cloned().map(Entity::ScenarioTitle));
+                for u in &p.used_in {
+                    deps.push(match &u.user {
+                        User::Scenario(s) => Entity::ScenarioTitle(s.clone()),
+                        User::Procedure(by) => Entity::Procedure(by.clone()),
+                    });
+                }
                 deps.extend(p.summary.iter().flat_map(|s| text_refs(s, langs)));
                 let mut stack: Vec<&crate::model::Step> = p.steps.iter().collect();
                 while let Some(step) = stack.pop() {
@@ -356,10 +380,31 @@ fn depends_on(site: &Site, kind: &PageKind, changed: &BTreeSet<Entity>) -> bool 
             deps.push(Entity::Page(id.clone()));
             if let Some(p) = site.pages.get(id) {
                 deps.extend(text_refs(&p.body, langs));
+                for sid in &p.snippets {
+                    deps.push(Entity::Snippet(sid.clone()));
+                    if let Some(sn) = site.snippets.get(sid) {
+                        deps.extend(text_refs(&sn.text, langs));
+                    }
+                }
             }
         }
     }
     deps.iter().any(|d| changed.contains(d))
+}
+
+/// The procedure `id` and every procedure it includes, at any depth.
+fn included(site: &Site, id: &ProcedureId, deps: &mut Vec<Entity>) {
+    let mut stack = vec![id.clone()];
+    let mut seen = BTreeSet::new();
+    while let Some(p) = stack.pop() {
+        if !seen.insert(p.clone()) {
+            continue;
+        }
+        if let Some(proc) = site.procedures.get(&p) {
+            stack.extend(proc.includes.iter().cloned());
+        }
+        deps.push(Entity::Procedure(p));
+    }
 }
 
 /// The procedures, scenarios and pages a text links to.
