@@ -155,14 +155,14 @@ pub(super) fn check(
     }
 
     // Includes: targets, values, cycles.
-    let mut edges: BTreeMap<&str, Vec<(&str, Range<usize>)>> = BTreeMap::new();
+    let mut edges: BTreeMap<&str, Vec<(&str, Range<usize>, usize)>> = BTreeMap::new();
     for p in &raw.procedures {
         for (i, step) in p.value.steps.iter().enumerate() {
             let r = step.get_ref();
             let Some(target) = &r.include else { continue };
             let key = format!("steps[{i}]");
             let t = target.get_ref();
-            edges.entry(p.id.as_str()).or_default().push((t.as_str(), target.span()));
+            edges.entry(p.id.as_str()).or_default().push((t.as_str(), target.span(), i));
             match procedures.get(t.as_str()) {
                 Some(included) => check_with(&p.file, &key, target.span(), &r.with, included, diags),
                 None if raw.broken.procedures.contains(t) => {}
@@ -181,21 +181,21 @@ pub(super) fn check(
     let files: BTreeMap<&str, &SourceFile> = raw.procedures.iter().map(|p| (p.id.as_str(), &p.file)).collect();
     for cycle in cycles(&edges) {
         // Reported at the include that closes the cycle back to its first procedure.
-        let chain: Vec<String> = cycle.iter().map(|(id, _)| format!("`{id}`")).collect();
+        let chain: Vec<String> = cycle.iter().map(|(id, _, _)| format!("`{id}`")).collect();
         let hops: Vec<String> = cycle
             .iter()
-            .filter_map(|(id, span)| {
+            .filter_map(|(id, span, _)| {
                 let file = files.get(id)?;
                 let line = file.locate(span.clone()).line;
                 Some(format!("{}:{line}", crate::diag::display_path(&file.path)))
             })
             .collect();
-        let (first, span) = &cycle[0];
+        let (first, span, step) = &cycle[0];
         let Some(file) = files.get(first) else { continue };
         diags.push(error(
             file,
             span.clone(),
-            "include",
+            &format!("steps[{step}].include"),
             format!("include cycle: {} → `{first}` ({})", chain.join(" → "), hops.join(", ")),
         ));
     }
@@ -265,18 +265,20 @@ fn shown(steps: &[Step], selection: &Selection, step: &Anchor) -> bool {
 
 /// The include cycles of `edges`, each once: the procedures in order from the smallest id, each
 /// with the span of its include of the next one.
-fn cycles<'a>(edges: &BTreeMap<&'a str, Vec<(&'a str, Range<usize>)>>) -> Vec<Vec<(&'a str, Range<usize>)>> {
-    let mut found: Vec<Vec<(&str, Range<usize>)>> = Vec::new();
+type Edges<'a> = BTreeMap<&'a str, Vec<(&'a str, Range<usize>, usize)>>;
+
+fn cycles<'a>(edges: &Edges<'a>) -> Vec<Vec<(&'a str, Range<usize>, usize)>> {
+    let mut found: Vec<Vec<(&str, Range<usize>, usize)>> = Vec::new();
     let mut done: BTreeSet<&str> = BTreeSet::new();
     for &start in edges.keys() {
         // Depth-first from each procedure, looking only for cycles through `start` whose other
         // members come after it: each cycle is found once, from its smallest id.
-        let mut path: Vec<(&str, Range<usize>)> = Vec::new();
+        let mut path: Vec<(&str, Range<usize>, usize)> = Vec::new();
         let mut stack: Vec<(&str, usize)> = vec![(start, 0)];
         let mut on_path: BTreeSet<&str> = BTreeSet::from([start]);
         while let Some((node, next)) = stack.pop() {
             let out = edges.get(node).map_or(&[][..], Vec::as_slice);
-            let Some((target, span)) = out.get(next) else {
+            let Some((target, span, step)) = out.get(next) else {
                 on_path.remove(node);
                 path.pop();
                 continue;
@@ -284,10 +286,10 @@ fn cycles<'a>(edges: &BTreeMap<&'a str, Vec<(&'a str, Range<usize>)>>) -> Vec<Ve
             stack.push((node, next + 1));
             if *target == start {
                 let mut cycle = path.clone();
-                cycle.push((node, span.clone()));
+                cycle.push((node, span.clone(), *step));
                 found.push(cycle);
             } else if *target > start && !done.contains(target) && !on_path.contains(target) {
-                path.push((node, span.clone()));
+                path.push((node, span.clone(), *step));
                 on_path.insert(target);
                 stack.push((target, 0));
             }
@@ -303,7 +305,7 @@ mod tests {
 
     #[test]
     fn each_cycle_is_found_once_from_its_smallest_id() {
-        let mut edges: BTreeMap<&str, Vec<(&str, Range<usize>)>> = BTreeMap::new();
+        let mut edges: BTreeMap<&str, Vec<(&str, Range<usize>, usize)>> = BTreeMap::new();
         edges.insert("a", vec![("b", 1..2)]);
         edges.insert("b", vec![("c", 3..4), ("d", 5..6)]);
         edges.insert("c", vec![("a", 7..8)]);
