@@ -305,14 +305,14 @@ mod tests {
 
     #[test]
     fn each_cycle_is_found_once_from_its_smallest_id() {
-        let mut edges: BTreeMap<&str, Vec<(&str, Range<usize>, usize)>> = BTreeMap::new();
-        edges.insert("a", vec![("b", 1..2)]);
-        edges.insert("b", vec![("c", 3..4), ("d", 5..6)]);
-        edges.insert("c", vec![("a", 7..8)]);
-        edges.insert("d", vec![("d", 9..10)]);
-        edges.insert("e", vec![("a", 11..12)]);
+        let mut edges: Edges<'_> = BTreeMap::new();
+        edges.insert("a", vec![("b", 1..2, 0)]);
+        edges.insert("b", vec![("c", 3..4, 0), ("d", 5..6, 1)]);
+        edges.insert("c", vec![("a", 7..8, 0)]);
+        edges.insert("d", vec![("d", 9..10, 0)]);
+        edges.insert("e", vec![("a", 11..12, 0)]);
         let found: Vec<Vec<&str>> =
-            cycles(&edges).into_iter().map(|c| c.into_iter().map(|(id, _)| id).collect()).collect();
+            cycles(&edges).into_iter().map(|c| c.into_iter().map(|(id, _, _)| id).collect()).collect();
         assert_eq!(found, vec![vec!["a", "b", "c"], vec!["d"]]);
     }
 }
