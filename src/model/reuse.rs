@@ -155,7 +155,7 @@ pub(super) fn check(
     }
 
     // Includes: targets, values, cycles.
-    let mut edges: BTreeMap<&str, Vec<(&str, Range<usize>, usize)>> = BTreeMap::new();
+    let mut edges: Edges<'_> = BTreeMap::new();
     for p in &raw.procedures {
         for (i, step) in p.value.steps.iter().enumerate() {
             let r = step.get_ref();
