@@ -17,7 +17,7 @@ use toml::Spanned;
 /// The values are shared with the validated texts made from them.
 pub type RawText = Spanned<BTreeMap<Spanned<String>, Spanned<Arc<str>>>>;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawBook {
     pub book: RawBookSection,
@@ -27,127 +27,167 @@ pub struct RawBook {
     pub search: RawSearch,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawBookSection {
+    #[schemars(with = "crate::schema::TextSchema")]
     pub title: RawText,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub description: Option<RawText>,
+    #[schemars(with = "Vec<String>")]
     pub languages: Spanned<Vec<Spanned<String>>>,
+    #[schemars(with = "Option<String>")]
     pub theme: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub base_url: Option<Spanned<String>>,
     /// A notice shown on every page (and in print), e.g. how old the guide is.
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub notice: Option<RawText>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawBuild {
+    #[schemars(with = "Option<String>")]
     pub output_dir: Option<Spanned<String>>,
     pub minify: Option<bool>,
     pub allow_html: Option<bool>,
 }
 
 /// `[search]`: the offline search box and its index.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSearch {
     pub enabled: Option<bool>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawProcedure {
+    #[schemars(with = "crate::schema::TextSchema")]
     pub title: RawText,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub summary: Option<RawText>,
     pub weight: Option<i64>,
     #[serde(default)]
+    #[schemars(with = "Vec<RawStep>")]
     pub steps: Vec<Spanned<RawStep>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawStep {
+    #[schemars(with = "Option<String>")]
     pub id: Option<Spanned<String>>,
+    #[schemars(with = "crate::schema::TextSchema")]
     pub text: RawText,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub note: Option<RawText>,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub caution: Option<RawText>,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub since_then: Option<RawText>,
     #[serde(default)]
+    #[schemars(with = "Vec<RawSubstep>")]
     pub substeps: Vec<Spanned<RawSubstep>>,
     /// Alternatives (the reader does one of them), rendered as a bulleted list; a step has
     /// substeps or choices, not both.
     #[serde(default)]
+    #[schemars(with = "Vec<RawSubstep>")]
     pub choices: Vec<Spanned<RawSubstep>>,
 }
 
 /// A substep: a step without substeps of its own (one level only).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSubstep {
+    #[schemars(with = "Option<String>")]
     pub id: Option<Spanned<String>>,
+    #[schemars(with = "crate::schema::TextSchema")]
     pub text: RawText,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub note: Option<RawText>,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub caution: Option<RawText>,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub since_then: Option<RawText>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawScenario {
+    #[schemars(with = "crate::schema::TextSchema")]
     pub title: RawText,
+    #[schemars(with = "crate::schema::TextSchema")]
     pub symptom: RawText,
     pub weight: Option<i64>,
     #[serde(default)]
+    #[schemars(with = "Vec<RawSection>")]
     pub sections: Vec<Spanned<RawSection>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSection {
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub text: Option<RawText>,
+    #[schemars(with = "Option<String>")]
     pub procedure: Option<Spanned<String>>,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub when: Option<RawText>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSelector {
+    #[schemars(with = "String")]
     pub start: Spanned<String>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, RawQuestion>")]
     pub questions: BTreeMap<Spanned<String>, RawQuestion>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawQuestion {
+    #[schemars(with = "crate::schema::TextSchema")]
     pub text: RawText,
     #[serde(default)]
+    #[schemars(with = "Vec<RawAnswer>")]
     pub answers: Vec<Spanned<RawAnswer>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawAnswer {
+    #[schemars(with = "crate::schema::TextSchema")]
     pub text: RawText,
+    #[schemars(with = "Option<String>")]
     pub scenario: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub question: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub page: Option<Spanned<String>>,
 }
 
 /// The TOML front matter of a page, between `+++` lines.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawFrontMatter {
+    #[schemars(with = "String")]
     pub title: Spanned<String>,
+    #[schemars(with = "Option<String>")]
     pub description: Option<Spanned<String>>,
     pub weight: Option<i64>,
 }
 
 /// A section folder's `_section.toml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSectionFile {
+    #[schemars(with = "crate::schema::TextSchema")]
     pub title: RawText,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub description: Option<RawText>,
     pub weight: Option<i64>,
 }

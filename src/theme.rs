@@ -230,7 +230,13 @@ impl ThemeStrings {
         ThemeStrings { builtin }
     }
 
-    fn english(&self) -> UiStrings {
+    /// The built-in strings of `code`, if the theme has that language.
+    pub fn language(&self, code: &str) -> Option<&UiStrings> {
+        self.builtin.get(code)
+    }
+
+    /// The built-in English strings: every key a UI strings file may set.
+    pub fn english(&self) -> UiStrings {
         self.builtin.get("en").cloned().unwrap_or_default()
     }
 
