@@ -272,6 +272,8 @@ pub struct Broken {
     pub procedures: BTreeSet<String>,
     pub scenarios: BTreeSet<String>,
     pub pages: BTreeSet<String>,
+    /// Languages whose `i18n/<lang>.toml` exists but could not be read or parsed.
+    pub i18n: BTreeSet<String>,
 }
 
 /// Parsed files kept between rebuilds by `serve`, keyed by path and checked against the file's
@@ -441,7 +443,7 @@ pub fn load_site_cached(root: &Path, cache: Option<&LoadCache>) -> Result<(RawSi
         }
     };
     let (pages, stray_files) = read_pages(root, cache, &mut sections, &mut broken.pages, &mut diags);
-    let i18n = read_i18n(root, cache, &mut diags);
+    let i18n = read_i18n(root, cache, &mut broken.i18n, &mut diags);
 
     // Files with errors are left out, and their ids kept, so that validation goes on and reports
     // every other error without also reporting references to them as unknown.
@@ -591,7 +593,12 @@ fn check_item_id(rel: &Path, id: &str, diags: &mut Diagnostics) -> bool {
 }
 
 /// The `i18n/*.toml` files, one per language code.
-fn read_i18n(root: &Path, cache: Option<&LoadCache>, diags: &mut Diagnostics) -> Vec<Parsed<RawUiStrings>> {
+fn read_i18n(
+    root: &Path,
+    cache: Option<&LoadCache>,
+    broken: &mut BTreeSet<String>,
+    diags: &mut Diagnostics,
+) -> Vec<Parsed<RawUiStrings>> {
     let dir = root.join("i18n");
     let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
     let mut names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
@@ -600,7 +607,12 @@ fn read_i18n(root: &Path, cache: Option<&LoadCache>, diags: &mut Diagnostics) ->
     for name in names.iter().filter(|n| !is_editor_artifact(n)) {
         let rel = Path::new("i18n").join(name);
         match name.strip_suffix(".toml") {
-            Some(id) => out.extend(read_toml(root, &rel, id.to_string(), cache, diags)),
+            Some(id) => match read_toml(root, &rel, id.to_string(), cache, diags) {
+                Some(parsed) => out.push(parsed),
+                None => {
+                    broken.insert(id.to_string());
+                }
+            },
             None => diags.push(Diagnostic::warning(&rel, "ignored: only .toml files are read in this folder")),
         }
     }
