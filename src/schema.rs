@@ -109,10 +109,42 @@ impl FileKind {
             FileKind::UiStrings => ui_strings_schema(&mut generator),
         };
         schema.insert("title".to_string(), self.title().into());
-        let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+        let mut value = schema.to_value();
+        without_null(&mut value);
+        let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
         text.push('\n');
         text
     }
+}
+
+/// Removes the `null` schemars allows for every `Option`: TOML has no null, an optional key is
+/// simply left out. `anyOf: [X, null]` becomes `X`, `type: [T, "null"]` becomes `T`.
+fn without_null(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(map) = value else {
+        if let Value::Array(items) = value {
+            items.iter_mut().for_each(without_null);
+        }
+        return;
+    };
+    if let Some(Value::Array(types)) = map.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types.remove(0);
+            map.insert("type".to_string(), only);
+        }
+    }
+    let is_null = |v: &Value| v.get("type").is_some_and(|t| t == "null");
+    if let Some(Value::Array(any)) = map.get_mut("anyOf") {
+        any.retain(|v| !is_null(v));
+        if let [only] = any.as_slice()
+            && let Value::Object(inner) = only.clone()
+        {
+            map.remove("anyOf");
+            map.extend(inner);
+        }
+    }
+    map.values_mut().for_each(without_null);
 }
 
 /// Every key of the built-in English strings, each described by its English text; nothing else.
@@ -187,6 +219,20 @@ mod tests {
         ] {
             assert_eq!(directive(FileKind::Book, Path::new(file)), expected, "{file}");
         }
+    }
+
+    /// The schemas and `.taplo.toml` committed at the top of the repository are what `vlsc-docs
+    /// schema` writes today (run it with `--out schemas` after changing a `Raw*` type).
+    #[test]
+    fn the_committed_schemas_are_up_to_date() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for kind in FileKind::ALL {
+            let path = repo.join(DEFAULT_DIR).join(kind.file_name());
+            let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(committed == kind.generate(), "{} is stale: run `vlsc-docs schema --out schemas`", path.display());
+        }
+        let taplo = std::fs::read_to_string(repo.join(".taplo.toml")).unwrap_or_default();
+        assert_eq!(taplo, taplo_config(), ".taplo.toml");
     }
 
     #[test]
