@@ -397,6 +397,27 @@ fn site_languages(root: &Path) -> Result<Vec<String>, ScaffoldError> {
     Ok(book.book.languages.into_inner().into_iter().map(|l| l.into_inner()).collect())
 }
 
+/// The file of item `id` of `kind` under `base` (any language file of a page), if one exists.
+fn item_file(root: &Path, base: &Path, kind: NewKind, id: &str) -> Option<PathBuf> {
+    if kind != NewKind::Page {
+        let path = root.join(base).join(format!("{id}.toml"));
+        return path.exists().then_some(path);
+    }
+    let folder = root.join(base).join(Path::new(id).parent().unwrap_or(Path::new("")));
+    let stem = format!("{}.", crate::ids::last_segment(id));
+    let entries = std::fs::read_dir(&folder).ok()?;
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            name.starts_with(&stem) && name.ends_with(".md") && !name[stem.len()..name.len() - 3].contains('.')
+        })
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}
+
 /// Creates a new procedure, scenario or page `id` (below `section`, if given) in the site at
 /// `root`, in every language of the site, with the section folders it needs.
 pub fn new_item(root: &Path, kind: NewKind, id: &str, section: Option<&str>) -> Result<Created, ScaffoldError> {
@@ -427,13 +448,19 @@ pub fn new_item(root: &Path, kind: NewKind, id: &str, section: Option<&str>) -> 
         }
     }
 
-    let exists = |p: PathBuf| if root.join(&p).exists() { Err(ScaffoldError::Exists(root.join(p))) } else { Ok(()) };
-    // An item and a section folder of the same path would collide.
-    exists(base.join(&full))?;
+    // The item must not exist, nor any item whose path a section folder of it would take.
+    for depth in 1..=segments.len() {
+        let prefix = segments[..depth].join("/");
+        if let Some(found) = item_file(root, &base, kind, &prefix) {
+            return Err(ScaffoldError::Exists(found));
+        }
+    }
+    if root.join(&base).join(&full).exists() {
+        return Err(ScaffoldError::Exists(root.join(&base).join(&full)));
+    }
     match kind {
         NewKind::Procedure | NewKind::Scenario => {
             let rel = base.join(format!("{full}.toml"));
-            exists(rel.clone())?;
             let mut body = String::new();
             if kind == NewKind::Procedure {
                 text(&mut body, "title", &langs, |s| format!("{} ({full})", s.new_procedure));
@@ -452,17 +479,6 @@ pub fn new_item(root: &Path, kind: NewKind, id: &str, section: Option<&str>) -> 
             }
         }
         NewKind::Page => {
-            // Any language file of the page means the id is taken.
-            let folder = root.join(&base).join(Path::new(&full).parent().unwrap_or(Path::new("")));
-            let stem = format!("{}.", crate::ids::last_segment(&full));
-            if let Ok(entries) = std::fs::read_dir(&folder) {
-                for e in entries.flatten() {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    if name.starts_with(&stem) && name.ends_with(".md") {
-                        return Err(ScaffoldError::Exists(e.path()));
-                    }
-                }
-            }
             for lang in &langs {
                 let s = starter(lang);
                 let rel = base.join(format!("{full}.{lang}.md"));
