@@ -337,6 +337,7 @@ fn root_not_found_view<'a>(site: &'a Site, here: &SitePath) -> RootNotFoundView<
                 code: lang.code.clone(),
                 ui: &site.ui[lang.index],
                 title: r.plain(&site.config.title),
+                notice_html: site.config.notice.as_ref().map(|n| r.html(n)),
                 home_url: r.url(&PageKind::Home),
             }
         })
@@ -369,6 +370,7 @@ struct RootNotFoundLanguage<'a> {
     code: String,
     ui: &'a UiStrings,
     title: String,
+    notice_html: Option<String>,
     home_url: String,
 }
 
