@@ -742,6 +742,8 @@ fn unknown_paths_get_the_sites_own_404_page() {
         let (status, body) = get(server.port, target);
         assert_eq!(status, 404, "{target}");
         assert!(body.contains(&format!("<base href=\"{base}\">")), "{target}: {body}");
+        // The page's own <base> (the fixture's base-url) is replaced, not doubled.
+        assert_eq!(body.matches("<base ").count(), 1, "{target}: {body}");
         match lang {
             Some((code, heading)) => {
                 assert!(body.contains(&format!("<html lang={code}>")), "{target}: {body}");

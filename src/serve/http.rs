@@ -147,10 +147,16 @@ async fn handle(State(shared): State<Shared>, method: Method, uri: Uri, headers:
 }
 
 /// Makes a page's relative links resolve from `base` (a folder of this server) wherever it is
-/// served: the first `<base>` element wins, so this one overrides the page's own (`base-url`).
+/// served: replaces the page's own `<base>` (which names the site's real address, `base-url`),
+/// or adds one at the top of `<head>`.
 fn with_base(html: &[u8], base: &str) -> Vec<u8> {
     let text = String::from_utf8_lossy(html);
     let tag = format!("<base href=\"{base}\">");
+    if let Some(start) = text.find("<base ")
+        && let Some(len) = text[start..].find('>')
+    {
+        return format!("{}{tag}{}", &text[..start], &text[start + len + 1..]).into_bytes();
+    }
     match text.find("<head>") {
         Some(i) => format!("{}{tag}{}", &text[..i + "<head>".len()], &text[i + "<head>".len()..]).into_bytes(),
         None => format!("{tag}{text}").into_bytes(),
