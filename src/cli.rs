@@ -1,7 +1,8 @@
-//! The command line: `build`, `check`, `refs` and `serve`, parsed with clap. Thin: it calls the library.
+//! The command line: `build`, `check`, `refs`, `serve`, `init`, `new` and `schema`, parsed with
+//! clap. Thin: it calls the library.
 
 use crate::diag::report::Format;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// The package version, and the commit it was built from when built from a git checkout
@@ -67,6 +68,48 @@ pub enum Command {
         #[arg(long)]
         open: bool,
     },
+    /// Create a starter site: book.toml, a procedure, two scenarios, a selector, a page, i18n/.
+    Init {
+        /// The folder to create the site in (created if missing; must be empty unless --force).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The site's languages, the source language first.
+        #[arg(long, default_value = "ja,en")]
+        languages: String,
+        /// The site's title, in every language (default: the starter's own title).
+        #[arg(long)]
+        title: Option<String>,
+        /// Add the starter files to a non-empty folder; existing files are never overwritten.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Create a new procedure, scenario or page in every language of the site.
+    New {
+        /// What to create.
+        kind: NewKind,
+        /// Its id: lowercase letters, digits and hyphens.
+        id: String,
+        /// The section (folder) to put it in, e.g. `accounts` or `accounts/admins`.
+        #[arg(long)]
+        section: Option<String>,
+        /// The site folder, holding book.toml and content/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+    /// Write the JSON Schemas of every TOML file of a site (for editors and CI).
+    Schema {
+        /// The folder to write them to.
+        #[arg(long, default_value = "schemas")]
+        out: PathBuf,
+    },
+}
+
+/// The kinds of item `new` creates.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum NewKind {
+    Procedure,
+    Scenario,
+    Page,
 }
 
 /// How `build` and `check` print what they found.

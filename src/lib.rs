@@ -15,6 +15,8 @@ pub mod model;
 pub mod output;
 pub mod refs;
 pub mod render;
+pub mod scaffold;
+pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod theme;

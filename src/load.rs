@@ -17,7 +17,7 @@ use toml::Spanned;
 /// The values are shared with the validated texts made from them.
 pub type RawText = Spanned<BTreeMap<Spanned<String>, Spanned<Arc<str>>>>;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawBook {
     pub book: RawBookSection,
@@ -27,172 +27,226 @@ pub struct RawBook {
     pub search: RawSearch,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawBookSection {
+    #[schemars(with = "crate::schema::TextSchema")]
     pub title: RawText,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub description: Option<RawText>,
+    #[schemars(with = "Vec<String>")]
     pub languages: Spanned<Vec<Spanned<String>>>,
+    #[schemars(with = "Option<String>")]
     pub theme: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub base_url: Option<Spanned<String>>,
     /// A notice shown on every page (and in print), e.g. how old the guide is.
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub notice: Option<RawText>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawBuild {
+    #[schemars(with = "Option<String>")]
     pub output_dir: Option<Spanned<String>>,
     pub minify: Option<bool>,
     pub allow_html: Option<bool>,
 }
 
 /// `[search]`: the offline search box and its index.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSearch {
     pub enabled: Option<bool>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawProcedure {
+    #[schemars(with = "crate::schema::TextSchema")]
     pub title: RawText,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub summary: Option<RawText>,
     pub weight: Option<i64>,
     /// `[params.<name>]`: values a use of the procedure may give, written `{{ name }}` in its texts.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, RawParam>")]
     pub params: BTreeMap<Spanned<String>, Spanned<RawParam>>,
     #[serde(default)]
+    #[schemars(with = "Vec<RawStep>")]
     pub steps: Vec<Spanned<RawStep>>,
 }
 
 /// A procedure's parameter: its default (none: every use must give a value) and a note for editors.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawParam {
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub default: Option<RawText>,
+    #[schemars(with = "Option<String>")]
     pub description: Option<Spanned<String>>,
 }
 
 /// Values given to a procedure's parameters by one use: `with.account = { ja = "…", en = "…" }`.
 pub type RawWith = BTreeMap<Spanned<String>, RawText>;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawStep {
+    #[schemars(with = "Option<String>")]
     pub id: Option<Spanned<String>>,
     /// Required, except in a step that includes a procedure (then it is the lead-in).
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub text: Option<RawText>,
     /// Another procedure whose steps are this step's substeps.
+    #[schemars(with = "Option<String>")]
     pub include: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, crate::schema::TextSchema>")]
     pub with: RawWith,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub note: Option<RawText>,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub caution: Option<RawText>,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub since_then: Option<RawText>,
     #[serde(default)]
+    #[schemars(with = "Vec<RawSubstep>")]
     pub substeps: Vec<Spanned<RawSubstep>>,
     /// Alternatives (the reader does one of them), rendered as a bulleted list; a step has
     /// substeps or choices, not both.
     #[serde(default)]
+    #[schemars(with = "Vec<RawSubstep>")]
     pub choices: Vec<Spanned<RawSubstep>>,
 }
 
 /// A substep: a step without substeps of its own (one level only).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSubstep {
+    #[schemars(with = "Option<String>")]
     pub id: Option<Spanned<String>>,
+    #[schemars(with = "crate::schema::TextSchema")]
     pub text: RawText,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub note: Option<RawText>,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub caution: Option<RawText>,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub since_then: Option<RawText>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawScenario {
+    #[schemars(with = "crate::schema::TextSchema")]
     pub title: RawText,
+    #[schemars(with = "crate::schema::TextSchema")]
     pub symptom: RawText,
     pub weight: Option<i64>,
     #[serde(default)]
+    #[schemars(with = "Vec<RawSection>")]
     pub sections: Vec<Spanned<RawSection>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSection {
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub text: Option<RawText>,
+    #[schemars(with = "Option<String>")]
     pub procedure: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub snippet: Option<Spanned<String>>,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub when: Option<RawText>,
     /// Values for the procedure's parameters.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, crate::schema::TextSchema>")]
     pub with: RawWith,
     /// Steps of the procedure left out of this use, or the only ones shown (not both).
+    #[schemars(with = "Option<Vec<String>>")]
     pub skip: Option<Spanned<Vec<Spanned<String>>>>,
+    #[schemars(with = "Option<Vec<String>>")]
     pub only: Option<Spanned<Vec<Spanned<String>>>>,
     /// Notes shown at a step of the procedure in this use only.
     #[serde(default)]
+    #[schemars(with = "Vec<RawUseNote>")]
     pub notes: Vec<Spanned<RawUseNote>>,
 }
 
 /// `[[sections.notes]]`: a note at one step of a procedure, for one use.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawUseNote {
+    #[schemars(with = "String")]
     pub step: Spanned<String>,
+    #[schemars(with = "crate::schema::TextSchema")]
     pub text: RawText,
 }
 
 /// A block of text written once and used by scenarios and pages: `content/snippets/<id>.toml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSnippet {
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub title: Option<RawText>,
+    #[schemars(with = "crate::schema::TextSchema")]
     pub text: RawText,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSelector {
+    #[schemars(with = "String")]
     pub start: Spanned<String>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, RawQuestion>")]
     pub questions: BTreeMap<Spanned<String>, RawQuestion>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawQuestion {
+    #[schemars(with = "crate::schema::TextSchema")]
     pub text: RawText,
     #[serde(default)]
+    #[schemars(with = "Vec<RawAnswer>")]
     pub answers: Vec<Spanned<RawAnswer>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawAnswer {
+    #[schemars(with = "crate::schema::TextSchema")]
     pub text: RawText,
+    #[schemars(with = "Option<String>")]
     pub scenario: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub question: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub page: Option<Spanned<String>>,
 }
 
 /// The TOML front matter of a page, between `+++` lines.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawFrontMatter {
+    #[schemars(with = "String")]
     pub title: Spanned<String>,
+    #[schemars(with = "Option<String>")]
     pub description: Option<Spanned<String>>,
     pub weight: Option<i64>,
 }
 
 /// A section folder's `_section.toml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSectionFile {
+    #[schemars(with = "crate::schema::TextSchema")]
     pub title: RawText,
+    #[schemars(with = "Option<crate::schema::TextSchema>")]
     pub description: Option<RawText>,
     pub weight: Option<i64>,
 }
@@ -283,6 +337,8 @@ pub struct Broken {
     pub scenarios: BTreeSet<String>,
     pub pages: BTreeSet<String>,
     pub snippets: BTreeSet<String>,
+    /// Languages whose `i18n/<lang>.toml` exists but could not be read or parsed.
+    pub i18n: BTreeSet<String>,
 }
 
 /// Parsed files kept between rebuilds by `serve`, keyed by path and checked against the file's
@@ -453,7 +509,7 @@ pub fn load_site_cached(root: &Path, cache: Option<&LoadCache>) -> Result<(RawSi
         }
     };
     let (pages, stray_files) = read_pages(root, cache, &mut sections, &mut broken.pages, &mut diags);
-    let i18n = read_i18n(root, cache, &mut diags);
+    let i18n = read_i18n(root, cache, &mut broken.i18n, &mut diags);
 
     // Files with errors are left out, and their ids kept, so that validation goes on and reports
     // every other error without also reporting references to them as unknown.
@@ -604,7 +660,12 @@ fn check_item_id(rel: &Path, id: &str, diags: &mut Diagnostics) -> bool {
 }
 
 /// The `i18n/*.toml` files, one per language code.
-fn read_i18n(root: &Path, cache: Option<&LoadCache>, diags: &mut Diagnostics) -> Vec<Parsed<RawUiStrings>> {
+fn read_i18n(
+    root: &Path,
+    cache: Option<&LoadCache>,
+    broken: &mut BTreeSet<String>,
+    diags: &mut Diagnostics,
+) -> Vec<Parsed<RawUiStrings>> {
     let dir = root.join("i18n");
     let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
     let mut names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
@@ -613,7 +674,12 @@ fn read_i18n(root: &Path, cache: Option<&LoadCache>, diags: &mut Diagnostics) ->
     for name in names.iter().filter(|n| !is_editor_artifact(n)) {
         let rel = Path::new("i18n").join(name);
         match name.strip_suffix(".toml") {
-            Some(id) => out.extend(read_toml(root, &rel, id.to_string(), cache, diags)),
+            Some(id) => match read_toml(root, &rel, id.to_string(), cache, diags) {
+                Some(parsed) => out.push(parsed),
+                None => {
+                    broken.insert(id.to_string());
+                }
+            },
             None => diags.push(Diagnostic::warning(&rel, "ignored: only .toml files are read in this folder")),
         }
     }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use vlsc_docs::cli::{Cli, Command};
+use vlsc_docs::cli::{Cli, Command, NewKind};
 use vlsc_docs::diag::report::{Format, Reporter};
 use vlsc_docs::{BuildError, BuildOptions};
 
@@ -48,6 +48,70 @@ fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+        Command::Init { dir, languages, title, force } => {
+            let created = vlsc_docs::scaffold::parse_languages(&languages).and_then(|languages| {
+                vlsc_docs::scaffold::init(&vlsc_docs::scaffold::InitOptions {
+                    dir: dir.clone(),
+                    languages,
+                    title,
+                    force,
+                })
+            });
+            let next = format!("next: vlsc-docs serve --root {}", dir.display());
+            scaffolded(created, &next)
+        }
+        Command::New { kind, id, section, root } => {
+            let kind = match kind {
+                NewKind::Procedure => vlsc_docs::scaffold::NewKind::Procedure,
+                NewKind::Scenario => vlsc_docs::scaffold::NewKind::Scenario,
+                NewKind::Page => vlsc_docs::scaffold::NewKind::Page,
+            };
+            scaffolded(vlsc_docs::scaffold::new_item(&root, kind, &id, section.as_deref()), "")
+        }
+        Command::Schema { out } => match vlsc_docs::schema::write_all(&out) {
+            Ok(paths) => {
+                for p in paths {
+                    println!("{}", p.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        },
+    }
+}
+
+/// Prints what `init` or `new` created (one path a line), what was kept, and the notes.
+fn scaffolded(
+    result: Result<vlsc_docs::scaffold::Created, vlsc_docs::scaffold::ScaffoldError>,
+    next: &str,
+) -> ExitCode {
+    match result {
+        Ok(created) => {
+            for p in &created.files {
+                println!("{}", p.display());
+            }
+            for p in &created.kept {
+                eprintln!("kept (exists): {}", p.display());
+            }
+            for n in &created.notes {
+                eprintln!("note: {n}");
+            }
+            if !next.is_empty() {
+                eprintln!("{next}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e @ vlsc_docs::scaffold::ScaffoldError::Io(..)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("error: {e}; nothing was written");
+            ExitCode::from(2)
         }
     }
 }

@@ -263,7 +263,7 @@ pub fn resolve(
     let mut texts = Texts { languages: &languages, files: Vec::new(), origins: Vec::new(), diags: &mut diags };
     let book_file = texts.add_file(raw.book.file.clone());
     let config = crate::config::config(&raw.book, book_file, &mut texts);
-    let ui = theme_ui.resolve(&languages, &raw.i18n, texts.diags);
+    let ui = theme_ui.resolve(&languages, &raw.i18n, &raw.broken.i18n, texts.diags);
 
     let procedure_ids: BTreeSet<String> =
         raw.procedures.iter().map(|p| p.id.clone()).chain(raw.broken.procedures.iter().cloned()).collect();

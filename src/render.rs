@@ -41,6 +41,9 @@ pub enum PageKind {
     Scenario(ScenarioId),
     Procedure(ProcedureId),
     Page(PageId),
+    /// The page static hosts serve for unknown paths: `404.html` (every language) and
+    /// `<lang>/404.html`.
+    NotFound,
 }
 
 impl PageKind {
@@ -68,6 +71,8 @@ pub fn page_path(kind: &PageKind, lang: Option<&Lang>) -> SitePath {
         PageKind::Scenario(id) => format!("{code}/scenarios/{id}.html"),
         PageKind::Procedure(id) => format!("{code}/procedures/{id}.html"),
         PageKind::Page(id) => format!("{code}/{id}.html"),
+        PageKind::NotFound if lang.is_none() => "404.html".to_string(),
+        PageKind::NotFound => format!("{code}/404.html"),
     })
 }
 
@@ -78,7 +83,8 @@ pub fn all_pages(site: &Site) -> Vec<(PageKind, Option<Lang>)> {
     kinds.extend(site.scenarios.keys().cloned().map(PageKind::Scenario));
     kinds.extend(site.procedures.keys().cloned().map(PageKind::Procedure));
     kinds.extend(site.pages.keys().cloned().map(PageKind::Page));
-    let mut out = vec![(PageKind::Root, None)];
+    kinds.push(PageKind::NotFound);
+    let mut out = vec![(PageKind::Root, None), (PageKind::NotFound, None)];
     for lang in &site.config.languages {
         out.extend(kinds.iter().map(|k| (k.clone(), Some(lang.clone()))));
     }
@@ -189,7 +195,7 @@ fn sitemap(base: &str, site: &Site, pages: &[(PageKind, Option<Lang>)]) -> Strin
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
     );
-    for (kind, lang) in pages {
+    for (kind, lang) in pages.iter().filter(|(k, _)| *k != PageKind::NotFound) {
         let path = page_path(kind, lang.as_ref());
         xml.push_str(&format!("<url><loc>{base}{}</loc>", path.as_str()));
         if lang.is_some() {

@@ -20,6 +20,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("page.html", include_str!("../themes/default/templates/page.html")),
     ("root.html", include_str!("../themes/default/templates/root.html")),
     ("section.html", include_str!("../themes/default/templates/section.html")),
+    ("404.html", include_str!("../themes/default/templates/404.html")),
+    ("root-404.html", include_str!("../themes/default/templates/root-404.html")),
 ];
 
 /// The default theme's static files, embedded from `themes/default/static/`, copied to `assets/`.
@@ -230,15 +232,24 @@ impl ThemeStrings {
         ThemeStrings { builtin }
     }
 
-    fn english(&self) -> UiStrings {
+    /// The built-in strings of `code`, if the theme has that language.
+    pub fn language(&self, code: &str) -> Option<&UiStrings> {
+        self.builtin.get(code)
+    }
+
+    /// The built-in English strings: every key a UI strings file may set.
+    pub fn english(&self) -> UiStrings {
         self.builtin.get("en").cloned().unwrap_or_default()
     }
 
     /// The UI strings of every site language: English, then the theme's, then the site's own.
+    /// A site that has UI strings files (`site`, and `broken`: the languages whose file has an
+    /// error already reported) needs one for every language, so that none is forgotten.
     pub fn resolve(
         &self,
         languages: &[Lang],
         site: &[Parsed<RawUiStrings>],
+        broken: &std::collections::BTreeSet<String>,
         diags: &mut Diagnostics,
     ) -> Option<Vec<UiStrings>> {
         let english = self.english();
@@ -274,7 +285,20 @@ impl ThemeStrings {
                     }
                 }
             }
-            if own.is_none() && site_file.is_none() {
+            let ours = |id: &String| languages.iter().any(|l| l.code == *id);
+            let has_files = site.iter().any(|f| ours(&f.id)) || broken.iter().any(ours);
+            if has_files && site_file.is_none() && !broken.contains(&lang.code) {
+                let present: Vec<String> = site.iter().map(|f| format!("{}.toml", f.id)).collect();
+                diags.push(Diagnostic::error(
+                    format!("i18n/{}.toml", lang.code),
+                    format!(
+                        "missing: i18n/ holds {} but no UI strings for language `{}`; create this file (it may set only the strings you change: the theme's are the fallback)",
+                        present.join(", "),
+                        lang.code
+                    ),
+                ));
+                ok = false;
+            } else if own.is_none() && site_file.is_none() {
                 diags.push(Diagnostic::warning(
                     format!("i18n/{}.toml", lang.code),
                     format!(

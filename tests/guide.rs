@@ -138,6 +138,8 @@ fn a_when_string_without_a_slot_still_reads_label_then_condition() {
     let site = common::site("basic");
     std::fs::create_dir_all(site.path().join("i18n")).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(site.path().join("i18n/en.toml"), "when = \"Only if\"\n").unwrap_or_else(|e| panic!("{e}"));
+    // A site with UI strings files has one for every language.
+    std::fs::write(site.path().join("i18n/ja.toml"), "").unwrap_or_else(|e| panic!("{e}"));
     let html = pages(&build_ok(site.path()));
     let page = &html["en/scenarios/new-user.html"];
     let when = page.select(&sel(".vd-when")).next().map(text);

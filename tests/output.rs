@@ -31,6 +31,7 @@ fn outputs_that_are_or_hold_the_sources_are_refused() {
     std::fs::create_dir_all(root.join(".git")).unwrap_or_else(|e| panic!("{e}"));
     write(&root.join(".git/HEAD"), "ref: refs/heads/main\n");
     write(&root.join("i18n/en.toml"), "home = \"Start\"\n");
+    write(&root.join("i18n/ja.toml"), "");
     assert_refused(root, &["build", "--output", "content"], "content");
     assert_refused(root, &["build", "--output", "content/procedures"], "content");
     assert_refused(root, &["build", "--output", "."], "site folder itself");

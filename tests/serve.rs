@@ -727,3 +727,34 @@ fn incremental_rebuilds_equal_full_builds_when_sections_change() {
         open_every_page(&snapshot);
     }
 }
+
+#[test]
+fn unknown_paths_get_the_sites_own_404_page() {
+    let site = common::site("basic");
+    let server = serve(site.path());
+    // (path asked, the 404 page expected, the <base> that makes its relative links hold there)
+    for (target, lang, base) in [
+        ("/no-such-page.html", None, "/"),
+        ("/a/b/c/d.html", None, "/"),
+        ("/ja/no/such/page.html", Some(("ja", "ページが見つかりません")), "/ja/"),
+        ("/en/procedures/gone.html", Some(("en", "Page not found")), "/en/"),
+    ] {
+        let (status, body) = get(server.port, target);
+        assert_eq!(status, 404, "{target}");
+        assert!(body.contains(&format!("<base href=\"{base}\">")), "{target}: {body}");
+        // The page's own <base> (the fixture's base-url) is replaced, not doubled.
+        assert_eq!(body.matches("<base ").count(), 1, "{target}: {body}");
+        match lang {
+            Some((code, heading)) => {
+                assert!(body.contains(&format!("<html lang={code}>")), "{target}: {body}");
+                assert!(body.contains(&format!("<h1>{heading}</h1>")), "{target}: {body}");
+                assert!(body.contains("href=index.html"), "{target}: no link to the language's home");
+            }
+            None => {
+                for home in ["ja/index.html", "en/index.html"] {
+                    assert!(body.contains(&format!("href={home}")), "{target}: no link to {home}");
+                }
+            }
+        }
+    }
+}

@@ -23,6 +23,9 @@ pub(super) fn context(
     here: &SitePath,
 ) -> (&'static str, tera::Result<tera::Context>) {
     let Some(lang) = lang else {
+        if *kind == PageKind::NotFound {
+            return ("root-404.html", tera::Context::from_serialize(root_not_found_view(site, here)));
+        }
         return ("root.html", tera::Context::from_serialize(root_view(site, here)));
     };
     let r = Renderer { site, lang, ui: &site.ui[lang.index], here };
@@ -33,6 +36,7 @@ pub(super) fn context(
         PageKind::Procedure(id) => ("procedure.html", present(r.procedure(id))),
         PageKind::Page(id) => ("page.html", present(r.page(id))),
         PageKind::Root => ("root.html", tera::Context::from_serialize(root_view(site, here))),
+        PageKind::NotFound => ("404.html", tera::Context::from_serialize(r.not_found())),
     }
 }
 
@@ -455,6 +459,72 @@ impl<'a> Renderer<'a> {
         frame.has_code |= Self::has_code([body_html.as_str()]);
         Some(PageView { frame, body_html })
     }
+
+    /// A language's 404 page: the frame, a message and the way home. Its links are relative
+    /// to `<lang>/404.html`; with `base-url`, a `<base>` element makes them hold at any depth.
+    fn not_found(&self) -> NotFoundView<'a> {
+        let title = self.ui.get("not-found").cloned().unwrap_or_default();
+        let mut frame = self.frame(PageKind::NotFound, title);
+        frame.canonical = None;
+        NotFoundView { base_href: base_href(self.site, self.here), frame }
+    }
+}
+
+/// Where the relative links of a page served at any path should resolve: the page's own folder
+/// under `base-url`, when the site has one.
+fn base_href(site: &Site, here: &SitePath) -> Option<String> {
+    let folder = here.as_str().rsplit_once('/').map_or("", |(f, _)| f);
+    let folder = if folder.is_empty() { String::new() } else { format!("{folder}/") };
+    site.config.base_url.as_ref().map(|b| format!("{b}{folder}"))
+}
+
+/// The entry 404 page: in every language, the message and a link to that language's home.
+fn root_not_found_view<'a>(site: &'a Site, here: &SitePath) -> RootNotFoundView<'a> {
+    let languages = site
+        .config
+        .languages
+        .iter()
+        .map(|lang| {
+            let r = Renderer { site, lang, ui: &site.ui[lang.index], here };
+            RootNotFoundLanguage {
+                code: lang.code.clone(),
+                ui: &site.ui[lang.index],
+                title: r.plain(&site.config.title),
+                notice_html: site.config.notice.as_ref().map(|n| r.html(n)),
+                home_url: r.url(&PageKind::Home),
+            }
+        })
+        .collect();
+    RootNotFoundView {
+        lang: site.config.languages.first().map(|l| l.code.clone()).unwrap_or_default(),
+        assets: "assets/".to_string(),
+        base_href: base_href(site, here),
+        languages,
+    }
+}
+
+#[derive(Serialize)]
+struct NotFoundView<'a> {
+    #[serde(flatten)]
+    frame: Frame<'a>,
+    base_href: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RootNotFoundView<'a> {
+    lang: String,
+    assets: String,
+    base_href: Option<String>,
+    languages: Vec<RootNotFoundLanguage<'a>>,
+}
+
+#[derive(Serialize)]
+struct RootNotFoundLanguage<'a> {
+    code: String,
+    ui: &'a UiStrings,
+    title: String,
+    notice_html: Option<String>,
+    home_url: String,
 }
 
 /// Whether any step shows a marked parameter value.

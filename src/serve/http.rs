@@ -131,7 +131,36 @@ async fn handle(State(shared): State<Shared>, method: Method, uri: Uri, headers:
             return r;
         }
     }
-    respond(StatusCode::NOT_FOUND, "text/html; charset=utf-8", status_page("Page not found"))
+    // The site's own 404 page, as a static host serves it: the language's when the path is
+    // under a language folder, else the one offering every language.
+    let lang_page = path.split_once('/').map(|(first, _)| (format!("{first}/404.html"), format!("/{first}/")));
+    let (page, base) = match lang_page {
+        Some((page, base)) if snapshot.contains(&crate::ids::SitePath::new(&page)) => (page, base),
+        _ => ("404.html".to_string(), "/".to_string()),
+    };
+    match snapshot.get(&crate::ids::SitePath::new(&page)) {
+        Some(Ok(file)) => {
+            respond(StatusCode::NOT_FOUND, "text/html; charset=utf-8", inject(&with_base(&file.contents, &base)))
+        }
+        _ => respond(StatusCode::NOT_FOUND, "text/html; charset=utf-8", status_page("Page not found")),
+    }
+}
+
+/// Makes a page's relative links resolve from `base` (a folder of this server) wherever it is
+/// served: replaces the page's own `<base>` (which names the site's real address, `base-url`),
+/// or adds one at the top of `<head>`.
+fn with_base(html: &[u8], base: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(html);
+    let tag = format!("<base href=\"{base}\">");
+    if let Some(start) = text.find("<base ")
+        && let Some(len) = text[start..].find('>')
+    {
+        return format!("{}{tag}{}", &text[..start], &text[start + len + 1..]).into_bytes();
+    }
+    match text.find("<head>") {
+        Some(i) => format!("{}{tag}{}", &text[..i + "<head>".len()], &text[i + "<head>".len()..]).into_bytes(),
+        None => format!("{tag}{text}").into_bytes(),
+    }
 }
 
 /// The site path a request names, or `None` when it tries to leave the site or is malformed:

@@ -376,6 +376,9 @@ fn depends_on(site: &Site, kind: &PageKind, changed: &BTreeSet<Entity>) -> bool 
                 }
             }
         }
+        // Only the frame: the footer above, the config and UI strings (a change to them
+        // re-renders every page).
+        PageKind::NotFound => {}
         PageKind::Page(id) => {
             deps.push(Entity::Page(id.clone()));
             if let Some(p) = site.pages.get(id) {

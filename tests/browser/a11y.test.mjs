@@ -26,6 +26,27 @@ const AXE_OPTIONS = {
 };
 
 const PAGES = htmlFiles(SITE);
+
+// The 404 pages of a site with base-url carry <base href="<base-url>…">, so that their links hold
+// wherever a host serves them: their stylesheet and links then name the site's real address.
+// Requests there are answered from SITE, so those pages are checked as served at that address.
+const BASE_URL = (() => {
+  const root404 = join(SITE, '404.html');
+  if (!existsSync(root404)) return null;
+  const m = /<base href="?(https?:\/\/[^" >]+)/.exec(readFileSync(root404, 'utf8'));
+  return m ? m[1] : null;
+})();
+
+/** Answers requests for BASE_URL's pages from SITE (see BASE_URL). */
+async function serveBaseUrl(page) {
+  if (!BASE_URL) return;
+  await page.route(`${BASE_URL}**`, (route) => {
+    const path = decodeURIComponent(new URL(route.request().url()).pathname.slice(new URL(BASE_URL).pathname.length));
+    const file = resolve(SITE, path || 'index.html');
+    if (!file.startsWith(resolve(SITE) + sep) || !existsSync(file)) return route.fulfill({ status: 404, body: '' });
+    return route.fulfill({ path: file, contentType: TYPES[extname(file)] ?? 'application/octet-stream' });
+  });
+}
 const HOME_PAGES = PAGES.filter((rel) => /id="?vd-selector[\s">]/.test(readFileSync(join(SITE, rel), 'utf8')));
 
 // ---------------------------------------------------------------------------------------------
@@ -113,6 +134,7 @@ async function checkPage(context, url, rel, { dark }) {
   const errors = [];
   const problems = [];
   const page = watch(await context.newPage(), errors);
+  await serveBaseUrl(page);
   try {
     for (const colorScheme of dark ? ['light', 'dark'] : ['light']) {
       await page.emulateMedia({ colorScheme });
