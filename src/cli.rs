@@ -1,4 +1,4 @@
-//! The command line: `build`, `check` and `serve`, parsed with clap. Thin: it calls the library.
+//! The command line: `build`, `check`, `serve` and `i18n`, parsed with clap. Thin: it calls the library.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -49,4 +49,7 @@ pub enum Command {
         #[arg(long)]
         open: bool,
     },
+    /// Translations: status, accept, and the XLIFF round trip with translators.
+    #[command(subcommand)]
+    I18n(crate::i18n::commands::I18nCommand),
 }

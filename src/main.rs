@@ -35,6 +35,7 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(e, "check"),
         },
+        Command::I18n(command) => vlsc_docs::i18n::commands::run(command),
         Command::Serve { root, port, bind, open } => {
             match vlsc_docs::serve::run(vlsc_docs::serve::ServeOptions { root, port, bind, open }) {
                 Ok(()) => ExitCode::SUCCESS,

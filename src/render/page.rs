@@ -3,6 +3,7 @@
 use super::views::*;
 use super::{PageKind, page_path};
 use crate::config::Text;
+use crate::i18n::Mark;
 use crate::ids::{Lang, PageId, ProcedureId, ScenarioId, SectionId, SitePath};
 use crate::load::ContentKind;
 use crate::markdown::{self, RefKind, RenderOptions};
@@ -23,7 +24,9 @@ pub(super) fn context(
     let Some(lang) = lang else {
         return ("root.html", tera::Context::from_serialize(root_view(site, here)));
     };
-    let r = Renderer { site, lang, ui: &site.ui[lang.index], here };
+    let source = site.config.languages.get(site.config.i18n.source).unwrap_or(lang);
+    let source_url = here.relative_to(&page_path(kind, Some(source)));
+    let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url };
     match kind {
         PageKind::Home => ("home.html", tera::Context::from_serialize(r.home())),
         PageKind::Section(k, id) => ("section.html", tera::Context::from_serialize(r.section(*k, id))),
@@ -49,6 +52,8 @@ pub(super) struct Renderer<'a> {
     pub lang: &'a Lang,
     pub ui: &'a UiStrings,
     pub here: &'a SitePath,
+    /// This page in the source language, for the notices of outdated translations.
+    pub source_url: String,
 }
 
 impl<'a> Renderer<'a> {
@@ -72,12 +77,64 @@ impl<'a> Renderer<'a> {
         f(&RenderOptions { allow_html: self.site.config.allow_html, resolve: &resolve })
     }
 
+    /// A block text, after the notice of its translation's state (if it is not up to date).
     pub fn html(&self, text: &Text) -> String {
-        self.md_opts(|o| markdown::to_html(text.get(self.lang), o, 2))
+        let notice = self.i18n_notice(text.mark(self.lang), None);
+        format!("{notice}{}", self.html_bare(text))
+    }
+
+    /// A block text without notice; a source-language text standing in for a missing
+    /// translation is marked with its language.
+    fn html_bare(&self, text: &Text) -> String {
+        let html = self.md_opts(|o| markdown::to_html(text.get(self.lang), o, 2));
+        match self.fallback_lang(text) {
+            Some(code) => format!("<div lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</div>"),
+            None => html,
+        }
     }
 
     pub fn inline(&self, text: &Text) -> String {
-        self.md_opts(|o| markdown::to_inline_html(text.get(self.lang), o))
+        let html = self.md_opts(|o| markdown::to_inline_html(text.get(self.lang), o));
+        match self.fallback_lang(text) {
+            Some(code) => format!("<span lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</span>"),
+            None => html,
+        }
+    }
+
+    /// The source language's code when `text` shows it in place of a missing translation.
+    fn fallback_lang(&self, text: &Text) -> Option<&str> {
+        (text.mark(self.lang) == Mark::Fallback)
+            .then(|| self.site.config.languages.get(self.site.config.i18n.source))
+            .flatten()
+            .map(|l| l.code.as_str())
+    }
+
+    /// The notice for a text that is not up to date in this language: outdated (with a link to
+    /// the original, at `fragment`) or not translated. Empty for an up-to-date text.
+    fn i18n_notice(&self, mark: Mark, fragment: Option<&str>) -> String {
+        let Some(source) = self.site.config.languages.get(self.site.config.i18n.source) else {
+            return String::new();
+        };
+        let ui = |key: &str| markdown::escape(self.ui.get(key).map_or("", String::as_str));
+        match mark {
+            Mark::Current => String::new(),
+            Mark::Outdated => {
+                let url = match fragment {
+                    Some(f) => format!("{}#{f}", self.source_url),
+                    None => self.source_url.clone(),
+                };
+                format!(
+                    "<p class=\"vd-i18n-notice vd-i18n-outdated\" role=\"note\">{} <a href=\"{}\" hreflang=\"{code}\">{}</a></p>",
+                    ui("i18n-outdated"),
+                    markdown::escape(&url),
+                    ui("i18n-original"),
+                    code = source.code,
+                )
+            }
+            Mark::Fallback => {
+                format!("<p class=\"vd-i18n-notice vd-i18n-missing\" role=\"note\">{}</p>", ui("i18n-missing"))
+            }
+        }
     }
 
     pub fn plain(&self, text: &Text) -> String {
@@ -104,14 +161,26 @@ impl<'a> Renderer<'a> {
             .iter()
             .map(|s| StepView {
                 anchor: anchor(s),
-                text_html: self.html(&s.text),
-                note_html: s.note.as_ref().map(|n| self.html(n)),
+                text_html: self.html_bare(&s.text),
+                note_html: s.note.as_ref().map(|n| self.html_bare(n)),
                 note_kind: s.note_kind.name(),
-                since_then_html: s.since_then.as_ref().map(|n| self.html(n)),
+                since_then_html: s.since_then.as_ref().map(|n| self.html_bare(n)),
+                i18n_notice_html: self.i18n_notice(Self::step_mark(s, self.lang), Some(&anchor(s))),
                 substeps: self.steps(&s.substeps, anchor),
                 choices: s.choices,
             })
             .collect()
+    }
+
+    /// How a step reads as a whole: outdated if any of its texts is, else not translated if any
+    /// of them is not.
+    fn step_mark(s: &Step, lang: &Lang) -> Mark {
+        let marks = [Some(&s.text), s.note.as_ref(), s.since_then.as_ref()].into_iter().flatten().map(|t| t.mark(lang));
+        marks.fold(Mark::Current, |acc, m| match (acc, m) {
+            (Mark::Outdated, _) | (_, Mark::Outdated) => Mark::Outdated,
+            (Mark::Fallback, _) | (_, Mark::Fallback) => Mark::Fallback,
+            _ => Mark::Current,
+        })
     }
 
     /// An item as an entry of a list, with its summary (symptom, summary or description).
@@ -310,7 +379,7 @@ fn root_view<'a>(site: &'a Site, here: &SitePath) -> RootView<'a> {
         .languages
         .iter()
         .map(|lang| {
-            let r = Renderer { site, lang, ui: &site.ui[lang.index], here };
+            let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url: String::new() };
             RootLanguage {
                 code: lang.code.clone(),
                 ui: &site.ui[lang.index],

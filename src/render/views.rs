@@ -82,6 +82,9 @@ pub struct StepView {
     /// `note` or `caution`: the UI string of the note's label and its class.
     pub note_kind: &'static str,
     pub since_then_html: Option<String>,
+    /// The notice that this step's translation may be out of date, or is missing (empty when
+    /// it reads in the page's language, up to date).
+    pub i18n_notice_html: String,
     pub substeps: Vec<StepView>,
     /// The substeps are alternatives: a bulleted list, not numbered.
     pub choices: bool,

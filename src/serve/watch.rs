@@ -125,7 +125,7 @@ fn is_source(root: &Path, path: &Path) -> bool {
         return false;
     }
     let first = rel.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
-    matches!(first.as_str(), "book.toml" | "content" | "i18n" | "themes")
+    matches!(first.as_str(), "book.toml" | "content" | "i18n" | "themes" | "translations.lock")
 }
 
 fn describe(root: &Path, changed: &[PathBuf]) -> String {
