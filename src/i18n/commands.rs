@@ -540,7 +540,11 @@ fn apply(text: &str, unit: &super::Unit, value: &str, languages: &[String], lang
 fn set_string(table: &mut dyn toml_edit::TableLike, key: &str, value: &str) {
     match table.get_mut(key) {
         Some(item) => {
-            let mut new = toml_edit::Value::from(value);
+            let old_repr = match item.as_value() {
+                Some(toml_edit::Value::String(f)) => f.as_repr().and_then(|r| r.as_raw().as_str()),
+                _ => None,
+            };
+            let mut new = same_style(old_repr, value).unwrap_or_else(|| toml_edit::Value::from(value));
             if let Some(old) = item.as_value() {
                 *new.decor_mut() = old.decor().clone();
             }
@@ -550,6 +554,52 @@ fn set_string(table: &mut dyn toml_edit::TableLike, key: &str, value: &str) {
             table.insert(key, toml_edit::Item::Value(toml_edit::Value::from(value)));
         }
     }
+}
+
+/// `value` as a TOML string written in the style of `old` (a literal `'…'` or multi-line
+/// literal `'''…'''` string stays one when the new text allows it), so that an import changes
+/// no more of the line than the text. `None` when the style cannot hold the text.
+fn same_style(old: Option<&str>, value: &str) -> Option<toml_edit::Value> {
+    let old = old?;
+    let plain = !value.chars().any(|c| c.is_control() && c != '\t' && c != '\n');
+    let repr = if let Some(rest) = old.strip_prefix("'''") {
+        if !plain || value.contains("'''") || value.ends_with('\'') {
+            return None;
+        }
+        let newline = rest.starts_with('\n') || rest.starts_with("\r\n") || value.starts_with('\n');
+        format!("'''{}{value}'''", if newline { "\n" } else { "" })
+    } else if old.starts_with('\'') {
+        if !plain || value.contains('\'') || value.contains('\n') {
+            return None;
+        }
+        format!("'{value}'")
+    } else if let Some(rest) = old.strip_prefix("\"\"\"") {
+        let newline = rest.starts_with('\n') || rest.starts_with("\r\n") || value.starts_with('\n');
+        format!("\"\"\"{}{}\"\"\"", if newline { "\n" } else { "" }, basic_escape(value, true))
+    } else if old.starts_with('"') {
+        format!("\"{}\"", basic_escape(value, false))
+    } else {
+        return None;
+    };
+    let parsed: toml_edit::Value = repr.parse().ok()?;
+    (parsed.as_str() == Some(value)).then_some(parsed)
+}
+
+/// The inside of a TOML basic string (`multi_line`: newlines kept as they are).
+fn basic_escape(value: &str, multi_line: bool) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' if multi_line => out.push('\n'),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push('\t'),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A page file's front matter and body: (front matter start, its end — where the closing `+++`

@@ -164,6 +164,21 @@ impl Tracker {
                 diags.push(d.key(unit.display_key(code)));
             }
         }
+        // In fallback mode a missing translation is not an error, but it is not silent either:
+        // one line per language says how many texts show the source language instead.
+        if self.options.missing == MissingPolicy::Fallback {
+            for (lang, code) in self.inventory.languages.iter().enumerate() {
+                let missing = self.states.iter().filter(|s| s.get(lang) == Some(&State::Missing)).count();
+                if missing > 0 {
+                    diags.push(Diagnostic::warning(
+                        "book.toml",
+                        format!(
+                            "{missing} text(s) have no `{code}` translation and show the `{source}` text (`[i18n] missing = \"fallback\"`); `vlsc-docs i18n status` lists them"
+                        ),
+                    ));
+                }
+            }
+        }
         diags
     }
 
