@@ -102,7 +102,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// The source language's code when `text` shows it in place of a missing translation.
-    fn fallback_lang(&self, text: &Text) -> Option<&str> {
+    pub(super) fn fallback_lang(&self, text: &Text) -> Option<&str> {
         (text.mark(self.lang) == Mark::Fallback)
             .then(|| self.site.config.languages.get(self.site.config.i18n.source))
             .flatten()
@@ -208,9 +208,12 @@ impl<'a> Renderer<'a> {
             Item::Page(id) => {
                 let p = self.site.pages.get(id)?;
                 let description = p.descriptions.get(self.lang.index).cloned().flatten();
+                // A page shown in the source language (fallback) says so in its card too.
+                let lang = self.fallback_lang(&p.body).map_or(String::new(), |l| format!(" lang=\"{l}\""));
+                let title = markdown::escape(p.title(self.lang));
                 Card {
-                    title_html: markdown::escape(p.title(self.lang)),
-                    summary_html: description.map(|d| format!("<p>{}</p>", markdown::escape(&d))),
+                    title_html: if lang.is_empty() { title } else { format!("<span{lang}>{title}</span>") },
+                    summary_html: description.map(|d| format!("<p{lang}>{}</p>", markdown::escape(&d))),
                     url,
                     section: false,
                 }
@@ -270,6 +273,7 @@ impl<'a> Renderer<'a> {
             if total > scenario_cards.len() {
                 scenarios_more = Some(NavItem {
                     title: self.ui.get("all-scenarios").cloned().unwrap_or_default(),
+                    lang: None,
                     url: self.url(&PageKind::Section(ContentKind::Scenarios, root.clone())),
                     current: false,
                     section: true,
@@ -357,6 +361,7 @@ impl<'a> Renderer<'a> {
                 .map(|s| NavItem {
                     url: self.url(&PageKind::Scenario(s.id.clone())),
                     title: self.plain(&s.title),
+                    lang: self.fallback_lang(&s.title).map(str::to_string),
                     current: false,
                     section: false,
                 })
@@ -369,7 +374,8 @@ impl<'a> Renderer<'a> {
         let mut frame = self.frame(PageKind::Page(id.clone()), p.title(self.lang).to_string());
         let body_html = self.html(&p.body);
         frame.has_code |= Self::has_code([body_html.as_str()]);
-        Some(PageView { frame, body_html })
+        let title_lang = self.fallback_lang(&p.body).map(str::to_string);
+        Some(PageView { frame, title_lang, body_html })
     }
 }
 
