@@ -4,9 +4,12 @@
 #   bash scripts/test.sh
 #
 # On a fresh Debian 12 machine, run as root or as a user with sudo. It installs what is missing
-# (apt: chromium, fonts-ipafont-gothic, poppler-utils, a Java runtime; npm ci; the pinned lychee),
+# (apt: chromium, fonts-ipafont-gothic, poppler-utils, a Java runtime, libxml2-utils; npm ci; the
+# pinned lychee),
 # then runs:
-#   1. cargo test --all-targets                       (Rust unit and integration tests)
+#   1. cargo test --all-targets                       (Rust unit and integration tests; tests/i18n.rs
+#                                                      validates XLIFF with xmllint)
+#      vlsc-docs i18n status --check                  (the bundled guide's translations are up to date)
 #   2. builds (with the binary cargo test built) the bundled guide and every fixture site tests/fixtures/sites/*/
 #      (those with a book.toml), each into its own temporary folder
 #   3. scripts/gates.sh on all of them                (Nu Html Checker, lychee offline)
@@ -62,6 +65,7 @@ dpkg-query -W -f='${Status}' fonts-ipafont-gothic 2>/dev/null | grep -q 'install
   || apt_missing+=(fonts-ipafont-gothic)
 command -v pdftoppm >/dev/null || apt_missing+=(poppler-utils)
 command -v java >/dev/null || apt_missing+=(openjdk-17-jre-headless)
+command -v xmllint >/dev/null || apt_missing+=(libxml2-utils)
 if "$install_lychee" && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   apt_missing+=(python3-venv)
 fi
@@ -95,6 +99,8 @@ v="$(java -jar node_modules/vnu-jar/build/dist/vnu.jar --version 2>&1)" || die "
 echo "Nu Html Checker $v"
 lychee --version
 v="$(pdftoppm -v 2>&1)" || die "pdftoppm cannot run: $v"
+first_line "$v"
+v="$(xmllint --version 2>&1)" || die "xmllint cannot run: $v"
 first_line "$v"
 cargo --version
 rustc --version
@@ -138,6 +144,10 @@ step "build the bundled guide and the fixture sites"
 bin="${CARGO_TARGET_DIR:-target}/debug/vlsc-docs"
 [ -x "$bin" ] || cargo build
 [ -x "$bin" ] || die "$bin not found after cargo build"
+
+# Every translation of the bundled guide is confirmed against its Japanese text (translations.lock).
+"$bin" i18n status --root . --check
+passed=$((passed + 1))
 
 sites=("$tmp/site")
 "$bin" build --root . --output "$tmp/site"
