@@ -451,3 +451,25 @@ fn the_serve_snapshot_shows_notices_live() {
     let built = full.files.iter().find(|f| f.path == page).unwrap_or_else(|| panic!("not built"));
     assert_eq!(served(&third).as_bytes(), &built.contents[..], "served equals built");
 }
+
+#[test]
+fn the_i18n_fixture_site_shows_every_kind_of_notice() {
+    let site = common::site("i18n");
+    let r = ok(site.path(), &["build"]);
+    assert!(r.stderr.contains("= key: steps.download.text.en") && r.stderr.contains("= key: title.en"), "{}", r.stderr);
+    assert!(r.stderr.contains("27 text(s) have no `de` translation"), "{}", r.stderr);
+    let html = pages(&site.path().join("public"));
+    // An outdated step: the notice at the step, linking to the original step.
+    assert_eq!(
+        notices(&html["en/procedures/install.html"]),
+        [("download".to_string(), "../../ja/procedures/install.html#download".to_string())]
+    );
+    // An outdated title: flagged in words inside the heading (a block notice cannot go there).
+    let h1 = html["en/procedures/configure.html"].select(&sel("h1")).next().unwrap_or_else(|| panic!("no h1"));
+    assert_eq!(common::text(h1), "Configure (translation may be out of date)");
+    assert!(h1.select(&sel(".vd-i18n-flag")).next().is_some());
+    // The German pages: fallback, marked.
+    let de = &html["de/procedures/install.html"];
+    assert!(de.select(&sel("main .vd-step .vd-i18n-missing[role=note]")).count() >= 2);
+    assert!(de.select(&sel("main h1 [lang=ja]")).next().is_some());
+}

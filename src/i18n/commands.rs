@@ -334,9 +334,9 @@ fn accept(root: &Path, lang: Option<&str>, paths: &[PathBuf]) -> Result<ExitCode
     let total: usize = accepted.values().sum();
     let per_lang = accepted.iter().map(|(l, n)| format!("{n} {l}")).collect::<Vec<_>>().join(", ");
     match (total, written) {
-        (0, false) => println!("nothing to accept: {LOCK_FILE} is up to date"),
-        (0, true) => println!("{LOCK_FILE} updated (entries of removed texts dropped)"),
-        _ => println!("accepted {total} translation(s) ({per_lang}) → {LOCK_FILE}"),
+        (0, false) => out(&format!("nothing to accept: {LOCK_FILE} is up to date\n")),
+        (0, true) => out(&format!("{LOCK_FILE} updated (entries of removed texts dropped)\n")),
+        _ => out(&format!("accepted {total} translation(s) ({per_lang}) → {LOCK_FILE}\n")),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -348,10 +348,11 @@ fn export(root: &Path, lang: &str, only: Option<&str>, output: &Path) -> Result<
         Some(s) => Only::parse(s).map_err(Failure::Usage)?,
         None => Only::ALL,
     };
-    let (xml, count) = xliff::export(opened.inventory(), &opened.tracker.states, lang, only);
+    let (xml, count) = xliff::export(opened.inventory(), &opened.tracker.states, lang, only)
+        .map_err(|bad| Failure::Content(format!("{}\nnothing was exported", bad.join("\n"))))?;
     write_atomic(output, xml.as_bytes())
         .map_err(|e| Failure::Content(format!("cannot write {}: {e}", output.display())))?;
-    println!("exported {count} text(s) of `{}` → {}", opened.inventory().languages[lang], output.display());
+    out(&format!("exported {count} text(s) of `{}` → {}\n", opened.inventory().languages[lang], output.display()));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -470,11 +471,11 @@ fn import(root: &Path, file: &Path) -> Result<ExitCode, Failure> {
         }
     }
     opened.save_lock(&lock)?;
-    println!(
-        "imported {} unit(s) of `{code}`: {changed} translation(s) written, {confirmed} confirmed, {untranslated} without a translation, {} refused",
+    out(&format!(
+        "imported {} unit(s) of `{code}`: {changed} translation(s) written, {confirmed} confirmed, {untranslated} without a translation, {} refused\n",
         imported.units.len(),
         refused.len()
-    );
+    ));
     for r in &refused {
         eprintln!("refused: {r}");
     }

@@ -230,7 +230,12 @@ pub fn track(raw: &RawSite, languages: &[Lang], diags: &mut Diagnostics) -> Opti
     let options = options(raw, languages, diags)?;
     let lock = raw.translations_lock.as_ref().and_then(|f| Lock::parse(f, diags));
     let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
-    let inventory = scan(raw, &codes, options.source);
+    // A site without a lock (and without fallback, whose warning counts the missing texts) is
+    // not tracked: it pays nothing for finding its texts.
+    let inventory = match raw.translations_lock.is_some() || options.missing == MissingPolicy::Fallback {
+        true => scan(raw, &codes, options.source),
+        false => Inventory { languages: codes, source: options.source, units: Vec::new(), files: Default::default() },
+    };
     Some(Tracker::new(inventory, lock.as_ref(), options))
 }
 

@@ -46,9 +46,40 @@ impl Only {
     }
 }
 
+/// Whether XML 1.0 can hold `c` at all (not even as a character reference).
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}')
+}
+
 /// The XLIFF document of the texts of `lang` (an index into `inventory.languages`) in `states`.
-/// Returns the document and how many units it holds.
-pub fn export(inventory: &Inventory, states: &[Vec<State>], lang: usize, only: Only) -> (String, usize) {
+/// Returns the document and how many units it holds, or the texts XML cannot hold (control
+/// characters), each with its file, line and key.
+pub fn export(
+    inventory: &Inventory,
+    states: &[Vec<State>],
+    lang: usize,
+    only: Only,
+) -> Result<(String, usize), Vec<String>> {
+    let mut bad = Vec::new();
+    for (unit, st) in inventory.units.iter().zip(states) {
+        if !only.includes(st[lang]) {
+            continue;
+        }
+        for v in [Some(unit.source()), unit.values[lang].as_ref()].into_iter().flatten() {
+            if let Some(c) = v.text.chars().find(|c| !xml_char(*c)) {
+                bad.push(format!(
+                    "{}:{}: {}: control character U+{:04X} cannot be written in XLIFF: remove it",
+                    super::lock::file_key(&v.path),
+                    v.line,
+                    unit.key,
+                    c as u32
+                ));
+            }
+        }
+    }
+    if !bad.is_empty() {
+        return Err(bad);
+    }
     let source = &inventory.languages[inventory.source];
     let target = &inventory.languages[lang];
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -86,7 +117,7 @@ pub fn export(inventory: &Inventory, states: &[Vec<State>], lang: usize, only: O
         ));
     }
     out.push_str("</xliff>\n");
-    (out, count)
+    Ok((out, count))
 }
 
 fn unit_xml(out: &mut String, unit: &Unit, state: State, source: &str, target: &str, lang: usize) {

@@ -93,11 +93,17 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// An inline text (a title, a question, an answer). An outdated one is flagged after the
+    /// text, in words, since a block notice cannot go inside a heading or a link.
     pub fn inline(&self, text: &Text) -> String {
         let html = self.md_opts(|o| markdown::to_inline_html(text.get(self.lang), o));
-        match self.fallback_lang(text) {
-            Some(code) => format!("<span lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</span>"),
-            None => html,
+        match (text.mark(self.lang), self.fallback_lang(text)) {
+            (_, Some(code)) => format!("<span lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</span>"),
+            (Mark::Outdated, None) => {
+                let flag = markdown::escape(self.ui.get("i18n-outdated-short").map_or("", String::as_str));
+                format!("{html} <span class=\"vd-i18n-flag\">{flag}</span>")
+            }
+            _ => html,
         }
     }
 
