@@ -56,44 +56,46 @@ impl Lock {
 
     /// Parses the lock file, reporting where it is malformed.
     pub fn parse(file: &SourceFile, diags: &mut Diagnostics) -> Option<Lock> {
-        let table: toml::Table = match toml::from_str(&file.text) {
-            Ok(t) => t,
+        let doc = match toml_edit::Document::parse(&*file.text) {
+            Ok(d) => d,
             Err(e) => {
                 let loc = file.locate(e.span().unwrap_or(0..0));
                 diags.push(Diagnostic::error(&file.path, e.message().trim_end().replace('\n', " ")).at(loc));
                 return None;
             }
         };
-        let mut lock = Lock::default();
-        let bad = |what: &str| {
-            Diagnostic::error(
-                &file.path,
-                format!("malformed lock file: {what}; run `vlsc-docs i18n accept` to write it anew"),
-            )
+        let bad = |item: &toml_edit::Item, key: String, what: &str| {
+            let message = format!("malformed lock file: {what}; run `vlsc-docs i18n accept` to write it anew");
+            let d = Diagnostic::error(&file.path, message).key(key);
+            match item.span() {
+                Some(span) => d.at(file.locate(span)),
+                None => d,
+            }
         };
-        for (lang, files) in &table {
+        let mut lock = Lock::default();
+        for (lang, files) in doc.as_table().iter() {
             if lang == "version" {
                 if files.as_integer() != Some(1) {
-                    diags.push(bad("unknown `version` (this vlsc-docs writes version 1)"));
+                    diags.push(bad(files, "version".into(), "unknown `version` (this vlsc-docs writes version 1)"));
                     return None;
                 }
                 continue;
             }
-            let Some(files) = files.as_table() else {
-                diags.push(bad(&format!("`{lang}` is not a table")));
+            let Some(files) = files.as_table_like() else {
+                diags.push(bad(files, lang.to_string(), "a language must be a table of files"));
                 return None;
             };
-            for (path, keys) in files {
-                let Some(keys) = keys.as_table() else {
-                    diags.push(bad(&format!("`{lang}.\"{path}\"` is not a table")));
+            for (path, keys) in files.iter() {
+                let Some(keys) = keys.as_table_like() else {
+                    diags.push(bad(keys, format!("{lang}.\"{path}\""), "a file must be a table of keys"));
                     return None;
                 };
-                for (key, hash) in keys {
-                    let Some(hash) = hash.as_str() else {
-                        diags.push(bad(&format!("the hash of `{key}` in `{lang}.\"{path}\"` is not a string")));
+                for (key, hash) in keys.iter() {
+                    let Some(h) = hash.as_str() else {
+                        diags.push(bad(hash, format!("{lang}.\"{path}\".\"{key}\""), "a hash must be a string"));
                         return None;
                     };
-                    lock.set(lang, &PathBuf::from(path), key, hash.to_string());
+                    lock.set(lang, &PathBuf::from(path), key, h.to_string());
                 }
             }
         }
