@@ -149,9 +149,13 @@ mod tests {
     #[test]
     fn sources_and_scratch_files() {
         let root = Path::new("/site");
-        for yes in
-            ["/site/book.toml", "/site/content/procedures/a.toml", "/site/i18n/ja.toml", "/site/themes/x/static/a.css"]
-        {
+        for yes in [
+            "/site/book.toml",
+            "/site/content/procedures/a.toml",
+            "/site/i18n/ja.toml",
+            "/site/themes/x/static/a.css",
+            "/site/translations.lock",
+        ] {
             assert!(is_source(root, Path::new(yes)), "{yes}");
         }
         for no in [
