@@ -12,6 +12,7 @@
 //! same inventory.
 
 pub mod commands;
+mod import;
 pub mod lock;
 mod scan;
 pub mod xliff;
