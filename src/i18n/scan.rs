@@ -277,3 +277,61 @@ fn scan_pages(raw: &RawSite, languages: &[String], source: usize, units: &mut Ve
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The key paths and source texts `scan` finds in a TOML file of a `ja`/`en` site.
+    fn check(toml: &str, expected: &[(&str, &str, Option<&str>)]) {
+        let file = SourceFile { path: PathBuf::from("content/x.toml"), text: toml.into() };
+        let mut units = Vec::new();
+        scan_toml(&file, &["ja".to_string(), "en".to_string()], 0, &mut units);
+        let found: Vec<(String, String, Option<String>)> = units
+            .iter()
+            .map(|u| (u.key.clone(), u.source().text.clone(), u.values[1].as_ref().map(|v| v.text.clone())))
+            .collect();
+        let expected: Vec<(String, String, Option<String>)> =
+            expected.iter().map(|(k, s, t)| (k.to_string(), s.to_string(), t.map(str::to_string))).collect();
+        assert_eq!(found, expected, "{toml}");
+    }
+
+    #[test]
+    fn keys_name_array_entries_by_id_else_by_position() {
+        check("title = { ja = \"題\", en = \"Title\" }", &[("title", "題", Some("Title"))]);
+        check(
+            "[[steps]]\nid = \"open\"\ntext = { ja = \"開く\", en = \"Open\" }\n[[steps]]\ntext.ja = '''\n閉じる\n'''\n",
+            &[("steps.open.text", "開く", Some("Open")), ("steps[1].text", "閉じる\n", None)],
+        );
+        check(
+            "[[steps]]\nid = \"a\"\ntext = { ja = \"あ\", en = \"A\" }\nsubsteps = [{ id = \"b\", text = { ja = \"い\", en = \"B\" } }, { text = { ja = \"う\" } }]\n",
+            &[
+                ("steps.a.text", "あ", Some("A")),
+                ("steps.a.substeps.b.text", "い", Some("B")),
+                ("steps.a.substeps[1].text", "う", None),
+            ],
+        );
+        check(
+            "[questions.what]\ntext = { ja = \"何\", en = \"What\" }\nanswers = [{ text = { ja = \"これ\", en = \"This\" }, page = \"p\" }]\n",
+            &[("questions.what.text", "何", Some("What")), ("questions.what.answers[0].text", "これ", Some("This"))],
+        );
+        // Not localized texts: other keys beside the languages, non-string values, an invalid id.
+        check(
+            "a = { ja = \"x\", note = \"y\" }\nb = { ja = 1 }\n[[s]]\nid = \"Bad Id\"\nt = { ja = \"z\" }\n",
+            &[("s[0].t", "z", None)],
+        );
+        // Without a source-language value there is nothing to translate (model reports it).
+        check("title = { en = \"Only English\" }", &[]);
+    }
+
+    #[test]
+    fn spans_point_at_the_values() {
+        let text = "title = { ja = \"題\", en = \"Title\" }\n";
+        let file = SourceFile { path: PathBuf::from("x.toml"), text: text.into() };
+        let mut units = Vec::new();
+        scan_toml(&file, &["ja".to_string(), "en".to_string()], 0, &mut units);
+        let u = &units[0];
+        assert_eq!(&text[u.source().span.clone()], "\"題\"");
+        assert_eq!(u.values[1].as_ref().map(|v| &text[v.span.clone()]), Some("\"Title\""));
+    }
+}

@@ -360,3 +360,62 @@ fn push_text(u: &mut ImportedUnit, which: &str, s: &str) {
         t.push_str(s);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(units: &str) -> String {
+        format!(
+            "<?xml version=\"1.0\"?>\n<xliff version=\"1.2\" xmlns=\"urn:oasis:names:tc:xliff:document:1.2\"><file original=\"a.toml\" source-language=\"ja\" target-language=\"en\" datatype=\"plaintext\"><body>{units}</body></file></xliff>"
+        )
+    }
+
+    #[test]
+    fn reads_targets_with_references_cdata_and_states() {
+        let d = doc(
+            "<trans-unit id=\"k\" resname=\"steps.a.text\"><source>&lt;a&gt; &amp; &#x41;&#66;</source><target state=\"needs-review-translation\">x <![CDATA[<b>]]> &quot;y&apos;</target></trans-unit>\
+             <trans-unit id=\"m\"><source>s</source></trans-unit>",
+        );
+        let got = parse(&d).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((got.source_language.as_deref(), got.target_language.as_deref()), (Some("ja"), Some("en")));
+        let u = &got.units[0];
+        assert_eq!((u.file.as_str(), u.key.as_str(), u.source.as_str()), ("a.toml", "steps.a.text", "<a> & AB"));
+        assert_eq!(u.target.as_deref(), Some("x <b> \"y'"));
+        assert_eq!(u.state.as_deref(), Some("needs-review-translation"));
+        assert_eq!((got.units[1].key.as_str(), got.units[1].target.as_deref()), ("m", None));
+    }
+
+    #[test]
+    fn inline_markup_is_flagged_not_flattened() {
+        let d = doc("<trans-unit id=\"k\"><source>a</source><target>b <g id=\"1\">c</g></target></trans-unit>");
+        let got = parse(&d).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(got.units[0].inline_markup.as_deref(), Some("<g>"));
+    }
+
+    #[test]
+    fn malformed_documents_are_errors_with_a_line() {
+        for (text, message) in [
+            ("", "no <xliff> element"),
+            ("<xliff version=\"2.0\"/>", "XLIFF version 2.0"),
+            (
+                "<xliff version=\"1.2\"><file original=\"a\"><body><trans-unit id=\"k\"><source>&nope;</source>",
+                "unknown entity",
+            ),
+            ("<xliff version=\"1.2\"><file original=\"a\"><body>", "is not closed"),
+            ("<xliff version=\"1.2\"><trans-unit id=\"k\"/></xliff>", "outside a <file>"),
+        ] {
+            match parse(text) {
+                Ok(_) => panic!("{text:?} parsed"),
+                Err(e) => assert!(e.to_string().contains(message), "{text:?}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn only_parses_states() {
+        let o = Only::parse("outdated,missing").unwrap_or_else(|e| panic!("{e}"));
+        assert!(o.outdated && o.missing && !o.up_to_date);
+        assert!(Only::parse("stale").is_err_and(|e| e.contains("unknown state `stale`")));
+    }
+}
