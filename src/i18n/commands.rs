@@ -205,8 +205,14 @@ fn report(opened: &Opened) -> StatusReport {
                 State::Outdated | State::Unconfirmed => s.outdated += 1,
                 State::Missing => s.missing += 1,
             }
-            let at = unit.values[lang].as_ref().unwrap_or(unit.source());
-            s.texts.push(Entry { file: file_key(&at.path), line: at.line, key: unit.display_key(code), state });
+            // Where to write the translation: its value, or for a missing one the file that would
+            // hold it (a page's own language file), at the source text's line in TOML files.
+            let (file, line) = match (&unit.values[lang], unit.kind) {
+                (Some(v), _) => (v.path.clone(), v.line),
+                (None, super::UnitKind::Toml) => (unit.file.clone(), unit.source().line),
+                (None, _) => (unit.page_file(&inv.languages[inv.source], code), 1),
+            };
+            s.texts.push(Entry { file: file_key(&file), line, key: unit.display_key(code), state });
         }
         languages.push(s);
     }

@@ -79,7 +79,7 @@ pub(super) fn import(root: &Path, file: &Path) -> Result<ExitCode, Failure> {
             Some(v) => v.path.clone(),
             None => match unit.kind {
                 UnitKind::Toml => unit.file.clone(),
-                _ => page_file_for(&unit.file, source, &code),
+                _ => unit.page_file(source, &code),
             },
         };
         let entry = match files.entry(dest.clone()) {
@@ -134,13 +134,6 @@ pub(super) fn import(root: &Path, file: &Path) -> Result<ExitCode, Failure> {
         eprintln!("refused: {r}");
     }
     Ok(if refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// `content/pages/x.ja.md` → `content/pages/x.en.md`.
-fn page_file_for(source_file: &Path, source: &str, lang: &str) -> PathBuf {
-    let name = source_file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let stem = name.strip_suffix(&format!(".{source}.md")).unwrap_or(&name);
-    source_file.with_file_name(format!("{stem}.{lang}.md"))
 }
 
 /// `text` (a file's contents; empty for a page file that does not exist yet) with the translation

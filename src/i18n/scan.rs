@@ -47,6 +47,14 @@ pub struct Unit {
 
 impl Unit {
     /// The source-language text (units are only made with one; `EMPTY` is never returned).
+    /// For a page's text, the file of its `lang` version: `content/pages/x.ja.md` →
+    /// `content/pages/x.en.md` (`source` is the source language's code).
+    pub fn page_file(&self, source: &str, lang: &str) -> PathBuf {
+        let name = self.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = name.strip_suffix(&format!(".{source}.md")).unwrap_or(&name);
+        self.file.with_file_name(format!("{stem}.{lang}.md"))
+    }
+
     /// The key of the text in `lang`, as diagnostics name it: the TOML key of the value
     /// (`steps.sign-in.text.en`), or the part of the page file (`title`, `body`).
     pub fn display_key(&self, lang: &str) -> String {
