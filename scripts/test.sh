@@ -8,11 +8,13 @@
 # lychee and check-jsonschema), and root or sudo for apt on Debian 12. It installs what is missing
 # of the rest (apt: chromium, fonts-ipafont-gothic, poppler-utils, a Java runtime, python3-venv;
 # npm ci; the pinned lychee and check-jsonschema into private venvs), then runs:
+#   (apt also: libxml2-utils, whose xmllint validates XLIFF in tests/i18n.rs)
 #   1. cargo build --release                           (the binary, as the README's build command
 #                                                       `cargo install --locked --path .` builds it:
 #                                                       same profile, same artifacts)
 #   2. cargo test --release --all-targets              (Rust unit and integration tests; reuses
 #                                                       every dependency of step 1)
+#      vlsc-docs i18n status --check                   (the bundled guide's translations are up to date)
 #   3. builds the bundled guide, every fixture site tests/fixtures/sites/*/ (those with a
 #      book.toml) and a site made by `vlsc-docs init` (which must build with no warning) with
 #      that binary, each into its own temporary folder
@@ -101,6 +103,7 @@ dpkg-query -W -f='${Status}' fonts-ipafont-gothic 2>/dev/null | grep -q 'install
   || apt_missing+=(fonts-ipafont-gothic)
 command -v pdftoppm >/dev/null || apt_missing+=(poppler-utils)
 command -v java >/dev/null || apt_missing+=(openjdk-17-jre-headless)
+command -v xmllint >/dev/null || apt_missing+=(libxml2-utils)
 if "$install_lychee" || "$install_cj"; then
   command -v python3 >/dev/null || apt_missing+=(python3)
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || apt_missing+=(python3-venv)
@@ -148,6 +151,8 @@ echo "Nu Html Checker $v"
 lychee --version
 check-jsonschema --version
 v="$(pdftoppm -v 2>&1)" || die "pdftoppm cannot run: $v"
+first_line "$v"
+v="$(xmllint --version 2>&1)" || die "xmllint cannot run: $v"
 first_line "$v"
 cargo --version
 rustc --version
@@ -214,6 +219,10 @@ passed=$((passed + rust_passed))
 
 # ------------------------------------------------------------------------------------------------
 step "build the bundled guide and the fixture sites"
+# Every translation of the bundled guide is confirmed against its Japanese text (translations.lock).
+"$bin" i18n status --root . --check
+passed=$((passed + 1))
+
 sites=("$tmp/site")
 "$bin" build --root . --output "$tmp/site"
 shopt -s nullglob

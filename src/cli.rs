@@ -1,5 +1,5 @@
-//! The command line: `build`, `check`, `refs`, `serve`, `init`, `new` and `schema`, parsed with
-//! clap. Thin: it calls the library.
+//! The command line: `build`, `check`, `refs`, `serve`, `i18n`, `init`, `new` and `schema`, parsed
+//! with clap. Thin: it calls the library.
 
 use crate::diag::report::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -102,6 +102,9 @@ pub enum Command {
         #[arg(long, default_value = "schemas")]
         out: PathBuf,
     },
+    /// Translations: status, accept, and the XLIFF round trip with translators.
+    #[command(subcommand)]
+    I18n(crate::i18n::commands::I18nCommand),
 }
 
 /// The kinds of item `new` creates.

@@ -4,23 +4,35 @@
 //! value per configured language, reporting missing and unknown languages where they are written.
 
 use crate::diag::{Diagnostic, Diagnostics, SourceFile};
+use crate::i18n::{Mark, MissingPolicy, Tracker};
 use crate::ids::Lang;
 use crate::load::{Parsed, RawBook, RawText};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// A localized Markdown text: one value per language, in `book.toml`'s order.
+/// A localized Markdown text: one value per language, in `book.toml`'s order, and how each
+/// reads (up to date, outdated, or the source text standing in for a missing translation).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Text(Vec<Arc<str>>);
+pub struct Text(Vec<Arc<str>>, Vec<Mark>);
 
 impl Text {
     pub fn from_values(values: Vec<Arc<str>>) -> Text {
-        Text(values)
+        Text(values, Vec::new())
+    }
+
+    /// A text whose values are marked (`marks` in the order of `values`).
+    pub fn with_marks(values: Vec<Arc<str>>, marks: Vec<Mark>) -> Text {
+        if marks.iter().all(|m| *m == Mark::Current) { Text(values, Vec::new()) } else { Text(values, marks) }
     }
 
     pub fn get(&self, lang: &Lang) -> &str {
         self.0.get(lang.index).map_or("", |s| s)
+    }
+
+    /// How the text reads in `lang`.
+    pub fn mark(&self, lang: &Lang) -> Mark {
+        self.1.get(lang.index).copied().unwrap_or_default()
     }
 }
 
@@ -52,6 +64,8 @@ pub struct Config {
     pub allow_html: bool,
     /// Whether pages get the search box and the build writes the search index.
     pub search: bool,
+    /// `[i18n]`: the source language, what outdated and missing translations do.
+    pub i18n: crate::i18n::Options,
 }
 
 /// Converts localized texts of one site, recording every Markdown text's origin for link checks.
@@ -61,6 +75,8 @@ pub struct Texts<'a> {
     /// Every text converted, with where it came from; shared with the texts themselves.
     pub origins: Vec<(TextOrigin, Arc<str>)>,
     pub diags: &'a mut Diagnostics,
+    /// Which translations are outdated, and the `[i18n]` options.
+    pub translations: Option<&'a Tracker>,
 }
 
 impl Texts<'_> {
@@ -98,9 +114,25 @@ impl Texts<'_> {
             }
         }
         let mut values = Vec::with_capacity(self.languages.len());
+        let mut marks = Vec::with_capacity(self.languages.len());
+        let (source, fallback) = match self.translations {
+            Some(t) => (t.options.source, t.options.missing == MissingPolicy::Fallback),
+            None => (0, false),
+        };
+        let source_value = self
+            .languages
+            .get(source)
+            .and_then(|l| raw.get_ref().iter().find(|(k, _)| *k.get_ref() == l.code))
+            .map(|(_, v)| v);
+        let states = source_value
+            .zip(self.translations)
+            .and_then(|(v, t)| t.unit_at(&self.files[file].path, v.span().start))
+            .map(|(_, states)| states);
         for lang in self.languages {
             match raw.get_ref().iter().find(|(k, _)| *k.get_ref() == lang.code) {
                 Some((_, v)) => {
+                    let outdated = states.and_then(|s| s.get(lang.index)).is_some_and(|s| s.is_outdated());
+                    marks.push(if outdated { Mark::Outdated } else { Mark::Current });
                     let origin = TextOrigin {
                         file,
                         span: v.span(),
@@ -111,18 +143,24 @@ impl Texts<'_> {
                     self.origins.push((origin, Arc::clone(v.get_ref())));
                     values.push(Arc::clone(v.get_ref()));
                 }
-                None => {
-                    self.error(
-                        file,
-                        raw.span(),
-                        key,
-                        format!("missing `{}` text in {}", lang.code, crate::diag::terminal::describe_key(key)),
-                    );
-                    ok = false;
-                }
+                None => match source_value.filter(|_| fallback && lang.index != source) {
+                    Some(v) => {
+                        values.push(Arc::clone(v.get_ref()));
+                        marks.push(Mark::Fallback);
+                    }
+                    None => {
+                        self.error(
+                            file,
+                            raw.span(),
+                            key,
+                            format!("missing `{}` text in {}", lang.code, crate::diag::terminal::describe_key(key)),
+                        );
+                        ok = false;
+                    }
+                },
             }
         }
-        ok.then_some(Text(values))
+        ok.then(|| Text::with_marks(values, marks))
     }
 
     pub fn optional(&mut self, file: usize, key: &str, raw: Option<&RawText>) -> Option<Option<Text>> {
@@ -263,6 +301,7 @@ pub fn config(book: &Parsed<RawBook>, file: usize, texts: &mut Texts<'_>) -> Opt
         minify: book.value.build.minify.unwrap_or(true),
         allow_html: book.value.build.allow_html.unwrap_or(false),
         search: book.value.search.enabled.unwrap_or(true),
+        i18n: texts.translations.map(|t| t.options.clone()).unwrap_or_default(),
     })
 }
 

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod highlight;
+pub mod i18n;
 pub mod ids;
 pub mod load;
 pub mod markdown;

@@ -25,6 +25,18 @@ pub struct RawBook {
     pub build: RawBuild,
     #[serde(default)]
     pub search: RawSearch,
+    #[serde(default)]
+    pub i18n: RawI18n,
+}
+
+/// `[i18n]`: the source language and what to do with outdated and missing translations.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawI18n {
+    #[schemars(with = "Option<String>")]
+    pub source: Option<Spanned<String>>,
+    pub outdated: Option<crate::i18n::OutdatedPolicy>,
+    pub missing: Option<crate::i18n::MissingPolicy>,
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -328,6 +340,8 @@ pub struct RawSite {
     pub stray_files: Vec<PathBuf>,
     /// Items whose file has an error (already reported): they exist, but are not in the lists.
     pub broken: Broken,
+    /// `translations.lock`, when the site has one.
+    pub translations_lock: Option<SourceFile>,
 }
 
 /// The ids of items whose file could not be read or parsed.
@@ -510,6 +524,8 @@ pub fn load_site_cached(root: &Path, cache: Option<&LoadCache>) -> Result<(RawSi
     };
     let (pages, stray_files) = read_pages(root, cache, &mut sections, &mut broken.pages, &mut diags);
     let i18n = read_i18n(root, cache, &mut broken.i18n, &mut diags);
+    let lock_rel = Path::new(crate::i18n::LOCK_FILE);
+    let translations_lock = root.join(lock_rel).is_file().then(|| read_source(root, lock_rel, &mut diags)).flatten();
 
     // Files with errors are left out, and their ids kept, so that validation goes on and reports
     // every other error without also reporting references to them as unknown.
@@ -527,6 +543,7 @@ pub fn load_site_cached(root: &Path, cache: Option<&LoadCache>) -> Result<(RawSi
                 i18n,
                 stray_files,
                 broken,
+                translations_lock,
             },
             diags,
         )),

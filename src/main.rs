@@ -40,6 +40,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Refs { root, items } => refs(&root, &items),
+        Command::I18n(command) => vlsc_docs::i18n::commands::run(command),
         Command::Serve { root, port, bind, open } => {
             match vlsc_docs::serve::run(vlsc_docs::serve::ServeOptions { root, port, bind, open }) {
                 Ok(()) => ExitCode::SUCCESS,

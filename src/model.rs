@@ -260,7 +260,14 @@ pub fn resolve(
     let Some(languages) = crate::config::languages(&raw.book, &mut diags) else {
         return (None, diags);
     };
-    let mut texts = Texts { languages: &languages, files: Vec::new(), origins: Vec::new(), diags: &mut diags };
+    let translations = crate::i18n::track(&raw, &languages, &mut diags);
+    let mut texts = Texts {
+        languages: &languages,
+        files: Vec::new(),
+        origins: Vec::new(),
+        diags: &mut diags,
+        translations: translations.as_ref(),
+    };
     let book_file = texts.add_file(raw.book.file.clone());
     let config = crate::config::config(&raw.book, book_file, &mut texts);
     let ui = theme_ui.resolve(&languages, &raw.i18n, &raw.broken.i18n, texts.diags);
@@ -268,7 +275,9 @@ pub fn resolve(
     let procedure_ids: BTreeSet<String> =
         raw.procedures.iter().map(|p| p.id.clone()).chain(raw.broken.procedures.iter().cloned()).collect();
     if let Some(c) = cache {
-        c.begin(&languages, &procedure_ids);
+        let lock = raw.translations_lock.as_ref().map(|f| &*f.text);
+        let options = translations.as_ref().map(|t| t.options.clone()).unwrap_or_default();
+        c.begin(&languages, &procedure_ids, crate::i18n::Tracker::fingerprint(lock, &options));
     }
     let mut procedures = BTreeMap::new();
     for p in &raw.procedures {
@@ -302,6 +311,9 @@ pub fn resolve(
     links::check(&mut texts, &procedures, &scenarios, &pages, &snippets, &ids, cache);
     if let Some(c) = cache {
         c.end();
+    }
+    if let Some(t) = &translations {
+        texts.diags.extend(t.diagnostics());
     }
     for stray in &raw.stray_files {
         texts.diags.push(Diagnostic::warning(stray, "ignored: a page file is named `<id>.<lang>.md`"));
@@ -362,7 +374,7 @@ pub fn resolve(
     }
 
     let site = match (config, ui) {
-        (Some(config), Some(ui)) if !texts.diags.has_errors() => {
+        (Some(config), Some(ui)) if !texts.diags.has_errors() && translations.is_some() => {
             Some(Site { config, ui, procedures, scenarios, pages, snippets, selector, sections, positions })
         }
         _ => None,
@@ -881,6 +893,15 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
         let mut titles = vec![String::new(); texts.languages.len()];
         let mut descriptions = vec![None; texts.languages.len()];
         let mut bodies = vec![None; texts.languages.len()];
+        let mut marks = vec![crate::i18n::Mark::Current; texts.languages.len()];
+        let (source, fallback) = texts
+            .translations
+            .map_or((0, false), |t| (t.options.source, t.options.missing == crate::i18n::MissingPolicy::Fallback));
+        let source_file = texts.languages.get(source).and_then(|l| files.iter().find(|f| f.lang == l.code));
+        let states = source_file
+            .zip(texts.translations)
+            .and_then(|(f, t)| t.unit_at(&f.file.path, f.body_offset))
+            .map(|(_, states)| states.to_vec());
         let mut weight: Option<(i64, &std::path::Path)> = None;
         for f in &files {
             let Some(lang) = texts.languages.iter().find(|l| l.code == f.lang).cloned() else {
@@ -914,9 +935,19 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
             let body: std::sync::Arc<str> = f.file.text[f.body_offset..].into();
             texts.record_exact(file, "body", lang.index, f.body_offset, &body);
             bodies[lang.index] = Some(body);
+            if states.as_ref().and_then(|s| s.get(lang.index)).is_some_and(|s| s.is_outdated()) {
+                marks[lang.index] = crate::i18n::Mark::Outdated;
+            }
         }
         for lang in texts.languages {
             if bodies[lang.index].is_none() && files.iter().all(|f| f.lang != lang.code) {
+                if fallback && lang.index != source && source_file.is_some() {
+                    titles[lang.index] = titles[source].clone();
+                    descriptions[lang.index] = descriptions[source].clone();
+                    bodies[lang.index] = bodies[source].clone();
+                    marks[lang.index] = crate::i18n::Mark::Fallback;
+                    continue;
+                }
                 let path = format!("content/pages/{id}.{}.md", lang.code);
                 let d = Diagnostic::error(
                     &files[0].file.path,
@@ -927,7 +958,7 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
             }
         }
         if ok {
-            let body = Text::from_values(bodies.into_iter().map(|b| b.unwrap_or_else(|| "".into())).collect());
+            let body = Text::with_marks(bodies.into_iter().map(|b| b.unwrap_or_else(|| "".into())).collect(), marks);
             let weight = weight.map_or(0, |(w, _)| w);
             let mut snippets: Vec<SnippetId> = Vec::new();
             for lang in texts.languages {

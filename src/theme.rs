@@ -285,6 +285,13 @@ impl ThemeStrings {
                     }
                 }
             }
+            // A language without strings of its own is not named "English" in the language
+            // switch: its code stands in until its file names it.
+            let named = own.is_some_and(|o| o.contains_key("language-name"))
+                || site_file.is_some_and(|f| f.value.keys().any(|k| k.get_ref() == "language-name"));
+            if !named {
+                strings.insert("language-name".to_string(), lang.code.clone());
+            }
             let ours = |id: &String| languages.iter().any(|l| l.code == *id);
             let has_files = site.iter().any(|f| ours(&f.id)) || broken.iter().any(ours);
             if has_files && site_file.is_none() && !broken.contains(&lang.code) {

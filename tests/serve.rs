@@ -758,3 +758,24 @@ fn unknown_paths_get_the_sites_own_404_page() {
         }
     }
 }
+
+#[test]
+fn an_outdated_translation_shows_its_notice_live_until_accepted() {
+    let site = common::bundled_guide();
+    let server = serve(site.path());
+    let page = "/en/procedures/sign-in-vlsc.html";
+    assert!(!get(server.port, page).1.contains("vd-i18n-outdated"));
+    let rx = events(server.port);
+    let first = wait_for(&rx, |_| true);
+    // The Japanese step changes: the English page shows the notice at that step.
+    edit(&site.path().join("content/procedures/sign-in-vlsc.toml"), "サインインをクリック後", "サインインのクリック後");
+    let second = wait_for(&rx, |v| generation(v) > generation(&first));
+    let body = get(server.port, page).1;
+    assert!(body.contains("vd-i18n-outdated"), "no notice after the edit");
+    assert!(body.contains("../../ja/procedures/sign-in-vlsc.html#sign-in"), "no link to the original step");
+    // Confirming it (only the lock changes) takes the notice away.
+    let r = common::run(site.path(), &["i18n", "accept"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    wait_for(&rx, |v| generation(v) > generation(&second));
+    assert!(!get(server.port, page).1.contains("vd-i18n-notice"), "the notice stays after accept");
+}

@@ -23,8 +23,9 @@ pub struct ResolveCache {
 
 #[derive(Default)]
 struct Inner {
-    /// The languages and procedure ids the entries were made with.
-    context: (Vec<String>, Arc<BTreeSet<String>>),
+    /// The languages, procedure ids and translation state (a fingerprint of the lock and the
+    /// `[i18n]` options) the entries were made with.
+    context: (Vec<String>, Arc<BTreeSet<String>>, u64),
     files: HashMap<usize, FileEntry>,
     scans: HashMap<(usize, usize, bool), ScanEntry>,
     generation: u64,
@@ -50,14 +51,15 @@ impl ResolveCache {
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Starts a rebuild with these languages and procedure ids; entries made with others go.
-    pub(super) fn begin(&self, languages: &[crate::ids::Lang], procedures: &BTreeSet<String>) {
+    /// Starts a rebuild with these languages, procedure ids and translation state; entries made
+    /// with others go.
+    pub(super) fn begin(&self, languages: &[crate::ids::Lang], procedures: &BTreeSet<String>, translations: u64) {
         let mut inner = self.lock();
         inner.generation += 1;
         let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
-        if inner.context.0 != codes || *inner.context.1 != *procedures {
+        if inner.context.0 != codes || *inner.context.1 != *procedures || inner.context.2 != translations {
             inner.files.clear();
-            inner.context = (codes, Arc::new(procedures.clone()));
+            inner.context = (codes, Arc::new(procedures.clone()), translations);
         }
     }
 

@@ -40,13 +40,31 @@ impl<'a> Renderer<'a> {
         .unwrap_or_else(|| item.id().to_string())
     }
 
+    /// The language of an item's title when it is not the page's (a fallback).
+    fn item_title_lang(&self, item: &Item) -> Option<String> {
+        let title = match item {
+            Item::Procedure(id) => self.site.procedures.get(id).map(|p| &p.title),
+            Item::Scenario(id) => self.site.scenarios.get(id).map(|s| &s.title),
+            Item::Page(id) => self.site.pages.get(id).map(|p| &p.body),
+        }?;
+        self.fallback_lang(title).map(str::to_string)
+    }
+
     fn item_nav(&self, item: &Item, current: bool) -> NavItem {
-        NavItem { title: self.item_title(item), url: self.url(&PageKind::of_item(item)), current, section: false }
+        NavItem {
+            title: self.item_title(item),
+            lang: self.item_title_lang(item),
+            url: self.url(&PageKind::of_item(item)),
+            current,
+            section: false,
+        }
     }
 
     fn section_nav_item(&self, kind: ContentKind, id: &SectionId, current: bool) -> NavItem {
+        let lang = self.site.section(kind, id).and_then(|s| s.title.as_ref()).and_then(|t| self.fallback_lang(t));
         NavItem {
             title: self.section_title(kind, id),
+            lang: lang.map(str::to_string),
             url: self.url(&PageKind::Section(kind, id.clone())),
             current,
             section: true,
@@ -122,6 +140,7 @@ impl<'a> Renderer<'a> {
         }
         let mut out = vec![NavItem {
             title: self.ui.get("home").cloned().unwrap_or_default(),
+            lang: None,
             url: self.url(&PageKind::Home),
             current: false,
             section: true,

@@ -3,6 +3,7 @@
 use super::views::*;
 use super::{PageKind, page_path};
 use crate::config::Text;
+use crate::i18n::Mark;
 use crate::ids::{Anchor, Lang, PageId, ProcedureId, ScenarioId, SectionId, SitePath};
 use crate::load::ContentKind;
 use crate::markdown::{self, RefKind, RenderOptions};
@@ -28,7 +29,9 @@ pub(super) fn context(
         }
         return ("root.html", tera::Context::from_serialize(root_view(site, here)));
     };
-    let r = Renderer { site, lang, ui: &site.ui[lang.index], here };
+    let source = site.config.languages.get(site.config.i18n.source).unwrap_or(lang);
+    let source_url = here.relative_to(&page_path(kind, Some(source)));
+    let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url };
     match kind {
         PageKind::Home => ("home.html", tera::Context::from_serialize(r.home())),
         PageKind::Section(k, id) => ("section.html", tera::Context::from_serialize(r.section(*k, id))),
@@ -55,6 +58,8 @@ pub(super) struct Renderer<'a> {
     pub lang: &'a Lang,
     pub ui: &'a UiStrings,
     pub here: &'a SitePath,
+    /// This page in the source language, for the notices of outdated translations.
+    pub source_url: String,
 }
 
 impl<'a> Renderer<'a> {
@@ -78,27 +83,105 @@ impl<'a> Renderer<'a> {
         f(&RenderOptions { allow_html: self.site.config.allow_html, marks: false, resolve: &resolve })
     }
 
+    /// A block text, after the notice of its translation's state (if it is not up to date).
     pub fn html(&self, text: &Text) -> String {
-        self.md_opts(|o| markdown::to_html(text.get(self.lang), o, 2))
+        let notice = self.i18n_notice(text.mark(self.lang), None);
+        format!("{notice}{}", self.html_bare(text))
     }
 
+    /// A block text without notice; a source-language text standing in for a missing
+    /// translation is marked with its language.
+    fn html_bare(&self, text: &Text) -> String {
+        let html = self.md_opts(|o| markdown::to_html(text.get(self.lang), o, 2));
+        match self.fallback_lang(text) {
+            Some(code) => format!("<div lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</div>"),
+            None => html,
+        }
+    }
+
+    /// An inline text (a title, a question, an answer). An outdated one is flagged after the
+    /// text, in words, since a block notice cannot go inside a heading or a link.
     pub fn inline(&self, text: &Text) -> String {
-        self.md_opts(|o| markdown::to_inline_html(text.get(self.lang), o))
+        let html = self.md_opts(|o| markdown::to_inline_html(text.get(self.lang), o));
+        match (text.mark(self.lang), self.fallback_lang(text)) {
+            (_, Some(code)) => format!("<span lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</span>"),
+            (Mark::Outdated, None) => {
+                let flag = markdown::escape(self.ui.get("i18n-outdated-short").map_or("", String::as_str));
+                format!("{html} <span class=\"vd-i18n-flag\">{flag}</span>")
+            }
+            _ => html,
+        }
+    }
+
+    /// The source language's code when `text` shows it in place of a missing translation.
+    pub(super) fn fallback_lang(&self, text: &Text) -> Option<&str> {
+        (text.mark(self.lang) == Mark::Fallback)
+            .then(|| self.site.config.languages.get(self.site.config.i18n.source))
+            .flatten()
+            .map(|l| l.code.as_str())
+    }
+
+    /// The notice for a text that is not up to date in this language: outdated (with a link to
+    /// the original, at `fragment`) or not translated. Empty for an up-to-date text.
+    fn i18n_notice(&self, mark: Mark, fragment: Option<&str>) -> String {
+        let Some(source) = self.site.config.languages.get(self.site.config.i18n.source) else {
+            return String::new();
+        };
+        let ui = |key: &str| markdown::escape(self.ui.get(key).map_or("", String::as_str));
+        match mark {
+            Mark::Current => String::new(),
+            Mark::Outdated => {
+                let url = match fragment {
+                    Some(f) => format!("{}#{f}", self.source_url),
+                    None => self.source_url.clone(),
+                };
+                format!(
+                    "<p class=\"vd-i18n-notice vd-i18n-outdated\" role=\"note\">{} <a href=\"{}\" hreflang=\"{code}\">{}</a></p>",
+                    ui("i18n-outdated"),
+                    markdown::escape(&url),
+                    ui("i18n-original"),
+                    code = source.code,
+                )
+            }
+            Mark::Fallback => {
+                format!("<p class=\"vd-i18n-notice vd-i18n-missing\" role=\"note\">{}</p>", ui("i18n-missing"))
+            }
+        }
     }
 
     pub fn plain(&self, text: &Text) -> String {
         markdown::to_plain(text.get(self.lang))
     }
 
-    /// A procedure's text with its parameters substituted from `env`, as HTML.
+    /// A procedure's block text with its parameters substituted from `env`, after the notice of
+    /// its translation's state (as [`Self::html`]).
     fn p_html(&self, text: &Text, env: &Env) -> String {
-        let md = env.apply(text.get(self.lang));
-        self.md_opts(|o| markdown::to_html(&md, &RenderOptions { marks: env.marks, ..*o }, 2))
+        let notice = self.i18n_notice(text.mark(self.lang), None);
+        format!("{notice}{}", self.p_html_bare(text, env))
     }
 
+    /// [`Self::html_bare`] of a procedure's text, with its parameters substituted from `env`.
+    fn p_html_bare(&self, text: &Text, env: &Env) -> String {
+        let md = env.apply(text.get(self.lang));
+        let html = self.md_opts(|o| markdown::to_html(&md, &RenderOptions { marks: env.marks, ..*o }, 2));
+        match self.fallback_lang(text) {
+            Some(code) => format!("<div lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</div>"),
+            None => html,
+        }
+    }
+
+    /// [`Self::inline`] of a procedure's text, with its parameters substituted from `env`.
     fn p_inline(&self, text: &Text, env: &Env) -> String {
         let md = env.apply(text.get(self.lang));
-        self.md_opts(|o| markdown::to_inline_html(&md, &RenderOptions { marks: env.marks, ..*o }))
+        let html = self.md_opts(|o| markdown::to_inline_html(&md, &RenderOptions { marks: env.marks, ..*o }));
+        match (text.mark(self.lang), self.fallback_lang(text)) {
+            (_, Some(code)) => format!("<span lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</span>"),
+            (Mark::Outdated, None) => {
+                let flag = markdown::escape(self.ui.get("i18n-outdated-short").map_or("", String::as_str));
+                format!("{html} <span class=\"vd-i18n-flag\">{flag}</span>")
+            }
+            _ => html,
+        }
     }
 
     /// A procedure's title as plain text, with its defaults (names for required parameters).
@@ -198,11 +281,12 @@ impl<'a> Renderer<'a> {
                     text_html: if s.text.get(self.lang).trim().is_empty() {
                         String::new()
                     } else {
-                        self.p_html(&s.text, env)
+                        self.p_html_bare(&s.text, env)
                     },
-                    note_html: s.note.as_ref().map(|n| self.p_html(n, env)),
+                    note_html: s.note.as_ref().map(|n| self.p_html_bare(n, env)),
                     note_kind: s.note_kind.name(),
-                    since_then_html: s.since_then.as_ref().map(|n| self.p_html(n, env)),
+                    since_then_html: s.since_then.as_ref().map(|n| self.p_html_bare(n, env)),
+                    i18n_notice_html: self.i18n_notice(Self::step_mark(s, self.lang), Some(&anchor)),
                     use_notes: notes.iter().filter(|(a, _)| *a == s.anchor).map(|(_, t)| self.html(t)).collect(),
                     include,
                     substeps,
@@ -211,6 +295,17 @@ impl<'a> Renderer<'a> {
                 }
             })
             .collect()
+    }
+
+    /// How a step reads as a whole: outdated if any of its texts is, else not translated if any
+    /// of them is not.
+    fn step_mark(s: &Step, lang: &Lang) -> Mark {
+        let marks = [Some(&s.text), s.note.as_ref(), s.since_then.as_ref()].into_iter().flatten().map(|t| t.mark(lang));
+        marks.fold(Mark::Current, |acc, m| match (acc, m) {
+            (Mark::Outdated, _) | (_, Mark::Outdated) => Mark::Outdated,
+            (Mark::Fallback, _) | (_, Mark::Fallback) => Mark::Fallback,
+            _ => Mark::Current,
+        })
     }
 
     /// An item as an entry of a list, with its summary (symptom, summary or description).
@@ -239,9 +334,12 @@ impl<'a> Renderer<'a> {
             Item::Page(id) => {
                 let p = self.site.pages.get(id)?;
                 let description = p.descriptions.get(self.lang.index).cloned().flatten();
+                // A page shown in the source language (fallback) says so in its card too.
+                let lang = self.fallback_lang(&p.body).map_or(String::new(), |l| format!(" lang=\"{l}\""));
+                let title = markdown::escape(p.title(self.lang));
                 Card {
-                    title_html: markdown::escape(p.title(self.lang)),
-                    summary_html: description.map(|d| format!("<p>{}</p>", markdown::escape(&d))),
+                    title_html: if lang.is_empty() { title } else { format!("<span{lang}>{title}</span>") },
+                    summary_html: description.map(|d| format!("<p{lang}>{}</p>", markdown::escape(&d))),
                     url,
                     section: false,
                 }
@@ -301,6 +399,7 @@ impl<'a> Renderer<'a> {
             if total > scenario_cards.len() {
                 scenarios_more = Some(NavItem {
                     title: self.ui.get("all-scenarios").cloned().unwrap_or_default(),
+                    lang: None,
                     url: self.url(&PageKind::Section(ContentKind::Scenarios, root.clone())),
                     current: false,
                     section: true,
@@ -401,6 +500,7 @@ impl<'a> Renderer<'a> {
                 .map(|i| NavItem {
                     url: self.url(&PageKind::Procedure(i.id.clone())),
                     title: self.procedure_title(i),
+                    lang: self.fallback_lang(&i.title).map(str::to_string),
                     current: false,
                     section: false,
                 })
@@ -457,7 +557,8 @@ impl<'a> Renderer<'a> {
         });
         let body_html = self.md_opts(|o| markdown::to_html(&body, o, 2));
         frame.has_code |= Self::has_code([body_html.as_str()]);
-        Some(PageView { frame, body_html })
+        let title_lang = self.fallback_lang(&p.body).map(str::to_string);
+        Some(PageView { frame, title_lang, body_html })
     }
 
     /// A language's 404 page: the frame, a message and the way home. Its links are relative
@@ -485,7 +586,7 @@ fn root_not_found_view<'a>(site: &'a Site, here: &SitePath) -> RootNotFoundView<
         .languages
         .iter()
         .map(|lang| {
-            let r = Renderer { site, lang, ui: &site.ui[lang.index], here };
+            let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url: String::new() };
             RootNotFoundLanguage {
                 code: lang.code.clone(),
                 ui: &site.ui[lang.index],
@@ -568,7 +669,7 @@ fn root_view<'a>(site: &'a Site, here: &SitePath) -> RootView<'a> {
         .languages
         .iter()
         .map(|lang| {
-            let r = Renderer { site, lang, ui: &site.ui[lang.index], here };
+            let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url: String::new() };
             RootLanguage {
                 code: lang.code.clone(),
                 ui: &site.ui[lang.index],

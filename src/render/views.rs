@@ -45,6 +45,9 @@ pub struct Alternate {
 #[derive(Serialize, Clone)]
 pub struct NavItem {
     pub title: String,
+    /// The title's language when it differs from the page's: a source-language title standing
+    /// in for a missing translation (`[i18n] missing = "fallback"`).
+    pub lang: Option<String>,
     pub url: String,
     pub current: bool,
     /// Whether this entry is a section (its index page) rather than an item.
@@ -86,6 +89,9 @@ pub struct StepView {
     pub use_notes: Vec<String>,
     /// The procedure this step includes: its steps are the substeps.
     pub include: Option<IncludeView>,
+    /// The notice that this step's translation may be out of date, or is missing (empty when
+    /// it reads in the page's language, up to date).
+    pub i18n_notice_html: String,
     pub substeps: Vec<StepView>,
     /// The substeps are alternatives: a bulleted list, not numbered.
     pub choices: bool,
@@ -196,6 +202,9 @@ pub struct ProcedureView<'a> {
 
 #[derive(Serialize)]
 pub struct PageView<'a> {
+    /// The language of the title when it is the source language's, standing in for a missing
+    /// translation (`[i18n] missing = "fallback"`).
+    pub title_lang: Option<String>,
     #[serde(flatten)]
     pub frame: Frame<'a>,
     pub body_html: String,

@@ -125,7 +125,7 @@ fn is_source(root: &Path, path: &Path) -> bool {
         return false;
     }
     let first = rel.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
-    matches!(first.as_str(), "book.toml" | "content" | "i18n" | "themes")
+    matches!(first.as_str(), "book.toml" | "content" | "i18n" | "themes" | "translations.lock")
 }
 
 fn describe(root: &Path, changed: &[PathBuf]) -> String {
@@ -149,9 +149,13 @@ mod tests {
     #[test]
     fn sources_and_scratch_files() {
         let root = Path::new("/site");
-        for yes in
-            ["/site/book.toml", "/site/content/procedures/a.toml", "/site/i18n/ja.toml", "/site/themes/x/static/a.css"]
-        {
+        for yes in [
+            "/site/book.toml",
+            "/site/content/procedures/a.toml",
+            "/site/i18n/ja.toml",
+            "/site/themes/x/static/a.css",
+            "/site/translations.lock",
+        ] {
             assert!(is_source(root, Path::new(yes)), "{yes}");
         }
         for no in [

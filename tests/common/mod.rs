@@ -36,10 +36,14 @@ pub fn site(name: &str) -> tempfile::TempDir {
     dir
 }
 
-/// A temp copy of the repository's own site: `book.toml`, `content/`.
+/// A temp copy of the repository's own site: `book.toml`, `translations.lock`, `content/`.
 pub fn bundled_guide() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     std::fs::copy(repo().join("book.toml"), dir.path().join("book.toml")).unwrap_or_else(|e| panic!("{e}"));
+    if repo().join("translations.lock").is_file() {
+        std::fs::copy(repo().join("translations.lock"), dir.path().join("translations.lock"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
     std::fs::create_dir_all(dir.path().join("content")).unwrap_or_else(|e| panic!("{e}"));
     copy_tree(&repo().join("content"), &dir.path().join("content"));
     if repo().join("i18n").is_dir() {
