@@ -270,7 +270,8 @@ pub fn resolve(
     };
     let book_file = texts.add_file(raw.book.file.clone());
     let config = crate::config::config(&raw.book, book_file, &mut texts);
-    let ui = theme_ui.resolve(&languages, &raw.i18n, &raw.broken.i18n, texts.diags);
+    let fallback = translations.as_ref().is_some_and(|t| t.options.missing == crate::i18n::MissingPolicy::Fallback);
+    let ui = theme_ui.resolve(&languages, &raw.i18n, &raw.broken.i18n, fallback, texts.diags);
 
     let procedure_ids: BTreeSet<String> =
         raw.procedures.iter().map(|p| p.id.clone()).chain(raw.broken.procedures.iter().cloned()).collect();

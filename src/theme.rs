@@ -250,6 +250,7 @@ impl ThemeStrings {
         languages: &[Lang],
         site: &[Parsed<RawUiStrings>],
         broken: &std::collections::BTreeSet<String>,
+        fallback: bool,
         diags: &mut Diagnostics,
     ) -> Option<Vec<UiStrings>> {
         let english = self.english();
@@ -294,7 +295,9 @@ impl ThemeStrings {
             }
             let ours = |id: &String| languages.iter().any(|l| l.code == *id);
             let has_files = site.iter().any(|f| ours(&f.id)) || broken.iter().any(ours);
-            if has_files && site_file.is_none() && !broken.contains(&lang.code) {
+            // With `[i18n] missing = "fallback"`, a new language builds at once: its UI strings
+            // fall back like its texts (with the warning below).
+            if has_files && site_file.is_none() && !broken.contains(&lang.code) && !fallback {
                 let present: Vec<String> = site.iter().map(|f| format!("{}.toml", f.id)).collect();
                 diags.push(Diagnostic::error(
                     format!("i18n/{}.toml", lang.code),

@@ -8,8 +8,8 @@ use common::{bundled_guide, pages, read_tree, run, sel};
 use std::path::Path;
 
 const SIGN_IN: &str = "content/procedures/sign-in-vlsc.toml";
-const SIGN_IN_JA: &str = "サインインをクリック後、ポップアップ画面より職場アカウントとパスワードでサインインし、新しいアカウント、VLSC を初めて使用する場合のリンクをクリックします。";
-const SIGN_IN_EN: &str = "After you click it, sign in with your work account and password in the pop-up window, and then click the link for new accounts or first-time VLSC users.";
+const SIGN_IN_JA: &str = "サインインをクリック後、ポップアップ画面より{{ account }}とパスワードでサインインし、新しいアカウント、VLSC を初めて使用する場合のリンクをクリックします。";
+const SIGN_IN_EN: &str = "After you click it, sign in with {{ account }} and its password in the pop-up window, and then click the link for new accounts or first-time VLSC users.";
 
 fn edit(root: &Path, file: &str, from: &str, to: &str) {
     let path = root.join(file);
@@ -81,7 +81,7 @@ fn a_changed_japanese_step_outdates_exactly_that_text_until_accepted() {
         root,
         SIGN_IN,
         SIGN_IN_JA,
-        "サインインをクリックした後、ポップアップ画面で職場アカウントとパスワードを入力してサインインします。",
+        "サインインをクリックした後、ポップアップ画面で{{ account }}とパスワードを入力してサインインします。",
     );
 
     // Status: exactly that text, for en.
@@ -92,7 +92,7 @@ fn a_changed_japanese_step_outdates_exactly_that_text_until_accepted() {
     );
     let r = run(root, &["i18n", "status", "--check"]);
     assert_eq!(r.code, 1, "--check fails on an outdated text");
-    assert!(r.stdout.contains(&format!("  {SIGN_IN}:34: steps.sign-in.text.en: outdated")), "{}", r.stdout);
+    assert!(r.stdout.contains(&format!("  {SIGN_IN}:38: steps.sign-in.text.en: outdated")), "{}", r.stdout);
 
     // Build: a warning naming file, line and key, and the build succeeds.
     let r = ok(root, &["build"]);
@@ -101,7 +101,7 @@ fn a_changed_japanese_step_outdates_exactly_that_text_until_accepted() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains(&format!("--> {SIGN_IN}:34:")), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("--> {SIGN_IN}:38:")), "{}", r.stderr);
     assert!(r.stderr.contains("= key: steps.sign-in.text.en"), "{}", r.stderr);
 
     // The English pages show the notice at that step, linking to the Japanese original of it.
@@ -247,7 +247,7 @@ fn an_unchanged_round_trip_changes_no_byte() {
     let root = guide.path();
     let before = read_tree(root);
     let xliff = export(root, &[]);
-    assert_eq!(xliff.matches("<trans-unit ").count(), 90);
+    assert_eq!(xliff.matches("<trans-unit ").count(), 98);
     let r = import(root, &xliff);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(read_tree(root), before);
@@ -385,11 +385,11 @@ fn fallback_lets_a_third_language_build_and_marks_every_fallback_text() {
     std::fs::write(root.join("book.toml"), format!("{book}\n[i18n]\nmissing = \"fallback\"\n"))
         .unwrap_or_else(|e| panic!("{e}"));
     let r = ok(root, &["build"]);
-    assert!(r.stderr.contains("90 text(s) have no `de` translation and show the `ja` text"), "{}", r.stderr);
-    assert!(r.stdout.contains(" + 18 de pages"), "{}", r.stdout);
+    assert!(r.stderr.contains("98 text(s) have no `de` translation and show the `ja` text"), "{}", r.stderr);
+    assert!(r.stdout.contains(" + 19 de pages"), "{}", r.stdout);
     let status = status(root);
     let missing = not_up_to_date(&status, "de");
-    assert_eq!(missing.len(), 90);
+    assert_eq!(missing.len(), 98);
     assert!(missing.iter().all(|(s, _, _)| s == "missing"));
     assert!(not_up_to_date(&status, "en").is_empty(), "en is untouched");
 
@@ -422,7 +422,7 @@ fn fallback_lets_a_third_language_build_and_marks_every_fallback_text() {
     assert!(checked > 100, "{checked}");
     // English and Japanese pages are untouched.
     let others = site.iter().filter(|(p, _)| p.starts_with("en/") || p.starts_with("ja/"));
-    assert!(others.clone().count() == 36);
+    assert_eq!(others.clone().count(), 38);
     assert!(others.into_iter().all(|(_, h)| h.select(&sel(".vd-i18n-notice")).next().is_none()));
 }
 

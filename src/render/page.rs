@@ -511,16 +511,19 @@ impl<'a> Renderer<'a> {
 
     /// An entry of "Used in": the scenario or procedure, and the variant it uses.
     fn use_view(&self, p: &Procedure, u: &crate::model::Use) -> Option<UseView> {
-        let (title, url, includer) = match &u.user {
+        let (title, url, lang, includer) = match &u.user {
             User::Scenario(s) => {
                 let sc = self.site.scenarios.get(s)?;
-                (self.plain(&sc.title), self.url(&PageKind::Scenario(s.clone())), None)
+                let lang = self.fallback_lang(&sc.title).map(str::to_string);
+                (self.plain(&sc.title), self.url(&PageKind::Scenario(s.clone())), lang, None)
             }
             User::Procedure(id) => {
                 let by = self.site.procedures.get(id)?;
-                (self.procedure_title(by), self.url(&PageKind::Procedure(id.clone())), Some(by))
+                let lang = self.fallback_lang(&by.title).map(str::to_string);
+                (self.procedure_title(by), self.url(&PageKind::Procedure(id.clone())), lang, Some(by))
             }
         };
+        // HTML: a value standing in for a missing translation carries its language.
         let mut variant: Vec<String> = u
             .with
             .iter()
@@ -532,7 +535,11 @@ impl<'a> Renderer<'a> {
                     }
                     None => markdown::to_plain(v.get(self.lang)),
                 };
-                format!("{name}: “{value}”")
+                let value = match self.fallback_lang(v) {
+                    Some(code) => format!("<span lang=\"{code}\">{}</span>", markdown::escape(&value)),
+                    None => markdown::escape(&value),
+                };
+                format!("{}: “{value}”", markdown::escape(name))
             })
             .collect();
         if !u.hidden.is_empty() {
@@ -544,9 +551,9 @@ impl<'a> Renderer<'a> {
                 .map(|(i, _)| (i + 1).to_string())
                 .collect();
             let template = self.ui.get("used-in-without").cloned().unwrap_or_default();
-            variant.push(template.replace("{steps}", &numbers.join(", ")));
+            variant.push(markdown::escape(&template.replace("{steps}", &numbers.join(", "))));
         }
-        Some(UseView { title, url, variant: variant.join("; ") })
+        Some(UseView { title, url, lang, variant_html: variant.join("; ") })
     }
 
     fn page(&self, id: &PageId) -> Option<PageView<'a>> {
@@ -555,7 +562,14 @@ impl<'a> Renderer<'a> {
         let body = crate::model::params::expand_snippets(p.body.get(self.lang), &|id| {
             self.site.snippets.get(id).map(|s| s.text.get(self.lang))
         });
-        let body_html = self.md_opts(|o| markdown::to_html(&body, o, 2));
+        // As `html`: the notice of the body's translation state, and its language when the source
+        // language's body stands in for a missing translation.
+        let notice = self.i18n_notice(p.body.mark(self.lang), None);
+        let html = self.md_opts(|o| markdown::to_html(&body, o, 2));
+        let body_html = match self.fallback_lang(&p.body) {
+            Some(code) => format!("{notice}<div lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</div>"),
+            None => format!("{notice}{html}"),
+        };
         frame.has_code |= Self::has_code([body_html.as_str()]);
         let title_lang = self.fallback_lang(&p.body).map(str::to_string);
         Some(PageView { frame, title_lang, body_html })

@@ -108,7 +108,10 @@ pub struct IncludeView {
 pub struct UseView {
     pub title: String,
     pub url: String,
-    pub variant: String,
+    /// The source language's code when the title stands in for a missing translation.
+    pub lang: Option<String>,
+    /// The values given and the steps left out (trusted HTML).
+    pub variant_html: String,
 }
 
 #[derive(Serialize)]
