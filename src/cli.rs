@@ -83,7 +83,7 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Create a new procedure, scenario or page in every language of the site.
+    /// Create a new procedure, scenario, page or snippet in every language of the site.
     New {
         /// What to create.
         kind: NewKind,
@@ -113,6 +113,7 @@ pub enum NewKind {
     Procedure,
     Scenario,
     Page,
+    Snippet,
 }
 
 /// How `build` and `check` print what they found.

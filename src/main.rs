@@ -67,6 +67,7 @@ fn main() -> ExitCode {
                 NewKind::Procedure => vlsc_docs::scaffold::NewKind::Procedure,
                 NewKind::Scenario => vlsc_docs::scaffold::NewKind::Scenario,
                 NewKind::Page => vlsc_docs::scaffold::NewKind::Page,
+                NewKind::Snippet => vlsc_docs::scaffold::NewKind::Snippet,
             };
             scaffolded(vlsc_docs::scaffold::new_item(&root, kind, &id, section.as_deref()), "")
         }

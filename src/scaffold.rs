@@ -278,6 +278,7 @@ pub enum NewKind {
     Procedure,
     Scenario,
     Page,
+    Snippet,
 }
 
 impl NewKind {
@@ -286,6 +287,7 @@ impl NewKind {
             NewKind::Procedure => ContentKind::Procedures,
             NewKind::Scenario => ContentKind::Scenarios,
             NewKind::Page => ContentKind::Pages,
+            NewKind::Snippet => ContentKind::Snippets,
         }
     }
 }
@@ -381,6 +383,12 @@ pub fn new_item(root: &Path, kind: NewKind, id: &str, section: Option<&str>) -> 
                 files.push((rel.clone(), format!("{}{body}", schema::directive(FileKind::Scenario, &rel))));
             }
         }
+        NewKind::Snippet => {
+            let rel = base.join(format!("{full}.toml"));
+            let mut body = String::new();
+            text(&mut body, "text", &langs, |s| s.new_snippet.to_string());
+            files.push((rel.clone(), format!("{}{body}", schema::directive(FileKind::Snippet, &rel))));
+        }
         NewKind::Page => {
             for lang in &langs {
                 let s = starter(lang);
@@ -402,6 +410,9 @@ pub fn new_item(root: &Path, kind: NewKind, id: &str, section: Option<&str>) -> 
             format!("let readers reach it: an answer in content/selector.toml with scenario = \"{full}\"")
         }
         NewKind::Page => format!("link to it from any text: [title](page:{full})"),
+        NewKind::Snippet => format!(
+            "use it in a scenario ([[sections]] snippet = \"{full}\") or on a line of its own in a page ({{{{> {full} }}}})"
+        ),
     });
     if !root.join(schema::DEFAULT_DIR).is_dir() && kind != NewKind::Page {
         created.notes.push(

@@ -204,8 +204,16 @@ pub fn taplo_config() -> String {
     );
     for kind in FileKind::ALL.into_iter().filter(|k| !k.globs().is_empty()) {
         let globs = kind.globs().iter().map(|g| format!("\"{g}\"")).collect::<Vec<_>>().join(", ");
+        // A section folder's `_section.toml` matches the item globs of its kind too: it has
+        // its own schema.
+        let exclude = match kind {
+            FileKind::Procedure | FileKind::Scenario | FileKind::Snippet => {
+                "exclude = [\"content/**/_section.toml\"]\n"
+            }
+            _ => "",
+        };
         out.push_str(&format!(
-            "\n[[rule]]\ninclude = [{globs}]\n[rule.schema]\npath = \"./{DEFAULT_DIR}/{}\"\n",
+            "\n[[rule]]\ninclude = [{globs}]\n{exclude}[rule.schema]\npath = \"./{DEFAULT_DIR}/{}\"\n",
             kind.file_name()
         ));
     }

@@ -131,6 +131,10 @@ fn new_items_build_in_every_language_and_ids_are_not_reused() {
                 "content/pages/support/faq.en.md",
             ],
         ),
+        (
+            &["new", "snippet", "closing", "--section", "common"],
+            &["content/snippets/common/_section.toml", "content/snippets/common/closing.toml"],
+        ),
     ] {
         let r = run(&site, args);
         assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
@@ -148,7 +152,7 @@ fn new_items_build_in_every_language_and_ids_are_not_reused() {
     assert_eq!(build.code, 0, "{}", build.stderr);
     // New items are not reached yet: said as warnings, nothing else.
     let warnings: Vec<&str> = build.stderr.lines().filter(|l| l.starts_with("warning: ")).collect();
-    assert_eq!(warnings.len(), 3, "{}", build.stderr);
+    assert_eq!(warnings.len(), 4, "{}", build.stderr);
     assert!(!build.stderr.contains("error"), "{}", build.stderr);
     for page in ["ja/procedures/admin/users/add-user.html", "en/support/faq.html", "ja/scenarios/locked-out.html"] {
         assert!(site.join("public").join(page).is_file(), "{page}");

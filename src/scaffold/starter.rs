@@ -28,6 +28,7 @@ pub(super) struct Starter {
     pub new_step: &'static str,
     pub new_symptom: &'static str,
     pub new_text: &'static str,
+    pub new_snippet: &'static str,
     pub new_body: &'static str,
 }
 
@@ -58,6 +59,7 @@ const JA: Starter = Starter {
     new_step: "最初の手順をここに書きます。",
     new_symptom: "この状況に当てはまる読者が目にすることをここに書きます。",
     new_text: "この状況の説明をここに書きます。",
+    new_snippet: "複数のページで共有する文章をここに書きます。",
     new_body: "## 見出し\n\n本文をここに書きます。\n",
 };
 
@@ -88,6 +90,7 @@ const EN: Starter = Starter {
     new_step: "Write the first step here.",
     new_symptom: "write here what readers in this situation see.",
     new_text: "Describe the situation here.",
+    new_snippet: "Write here the text that several pages share.",
     new_body: "## A heading\n\nWrite the page here.\n",
 };
 
