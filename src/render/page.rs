@@ -92,7 +92,13 @@ impl<'a> Renderer<'a> {
     /// A block text without notice; a source-language text standing in for a missing
     /// translation is marked with its language.
     fn html_bare(&self, text: &Text) -> String {
-        let html = self.md_opts(|o| markdown::to_html(text.get(self.lang), o, 2));
+        self.block_of(text, text.get(self.lang), false)
+    }
+
+    /// `md`, the Markdown shown for `text` (its own, or with parameters or snippets in place),
+    /// as a block, marked with its language when it stands in for a missing translation.
+    fn block_of(&self, text: &Text, md: &str, marks: bool) -> String {
+        let html = self.md_opts(|o| markdown::to_html(md, &RenderOptions { marks, ..*o }, 2));
         match self.fallback_lang(text) {
             Some(code) => format!("<div lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</div>"),
             None => html,
@@ -102,7 +108,12 @@ impl<'a> Renderer<'a> {
     /// An inline text (a title, a question, an answer). An outdated one is flagged after the
     /// text, in words, since a block notice cannot go inside a heading or a link.
     pub fn inline(&self, text: &Text) -> String {
-        let html = self.md_opts(|o| markdown::to_inline_html(text.get(self.lang), o));
+        self.inline_of(text, text.get(self.lang), false)
+    }
+
+    /// `md`, the Markdown shown for `text`, inline, as [`Self::inline`].
+    fn inline_of(&self, text: &Text, md: &str, marks: bool) -> String {
+        let html = self.md_opts(|o| markdown::to_inline_html(md, &RenderOptions { marks, ..*o }));
         match (text.mark(self.lang), self.fallback_lang(text)) {
             (_, Some(code)) => format!("<span lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</span>"),
             (Mark::Outdated, None) => {
@@ -162,26 +173,12 @@ impl<'a> Renderer<'a> {
 
     /// [`Self::html_bare`] of a procedure's text, with its parameters substituted from `env`.
     fn p_html_bare(&self, text: &Text, env: &Env) -> String {
-        let md = env.apply(text.get(self.lang));
-        let html = self.md_opts(|o| markdown::to_html(&md, &RenderOptions { marks: env.marks, ..*o }, 2));
-        match self.fallback_lang(text) {
-            Some(code) => format!("<div lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</div>"),
-            None => html,
-        }
+        self.block_of(text, &env.apply(text.get(self.lang)), env.marks)
     }
 
     /// [`Self::inline`] of a procedure's text, with its parameters substituted from `env`.
     fn p_inline(&self, text: &Text, env: &Env) -> String {
-        let md = env.apply(text.get(self.lang));
-        let html = self.md_opts(|o| markdown::to_inline_html(&md, &RenderOptions { marks: env.marks, ..*o }));
-        match (text.mark(self.lang), self.fallback_lang(text)) {
-            (_, Some(code)) => format!("<span lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</span>"),
-            (Mark::Outdated, None) => {
-                let flag = markdown::escape(self.ui.get("i18n-outdated-short").map_or("", String::as_str));
-                format!("{html} <span class=\"vd-i18n-flag\">{flag}</span>")
-            }
-            _ => html,
-        }
+        self.inline_of(text, &env.apply(text.get(self.lang)), env.marks)
     }
 
     /// A procedure's title as plain text, with its defaults (names for required parameters).
@@ -565,11 +562,7 @@ impl<'a> Renderer<'a> {
         // As `html`: the notice of the body's translation state, and its language when the source
         // language's body stands in for a missing translation.
         let notice = self.i18n_notice(p.body.mark(self.lang), None);
-        let html = self.md_opts(|o| markdown::to_html(&body, o, 2));
-        let body_html = match self.fallback_lang(&p.body) {
-            Some(code) => format!("{notice}<div lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</div>"),
-            None => format!("{notice}{html}"),
-        };
+        let body_html = format!("{notice}{}", self.block_of(&p.body, &body, false));
         frame.has_code |= Self::has_code([body_html.as_str()]);
         let title_lang = self.fallback_lang(&p.body).map(str::to_string);
         Some(PageView { frame, title_lang, body_html })
