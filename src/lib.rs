@@ -21,6 +21,7 @@ pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod theme;
+pub mod timing;
 
 use diag::Diagnostics;
 use std::path::{Path, PathBuf};
@@ -98,14 +99,22 @@ pub fn render_into<E: Send>(
     sink: &(dyn Fn(render::OutputFile) -> Result<(), E> + Sync),
 ) -> Result<(render::Rendered, usize), render::RenderError<E>> {
     let pages = render::all_pages(site);
+    let t = Instant::now();
     let rendered = render::render_pages(site, theme, &pages, progress, sink)?;
-    let mut assets = render::assets(site, theme, &pages, rendered.any_code);
-    assets.extend(render::search_files(site));
-    let files = pages.len() + assets.len();
+    timing::report("pages", t);
+    let assets = render::assets(site, theme, &pages, rendered.any_code);
+    let files = AtomicUsize::new(pages.len() + assets.len());
     for file in assets {
         sink(file).map_err(render::RenderError::Sink)?;
     }
-    Ok((rendered, files))
+    let counted = |file: render::OutputFile| {
+        files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        sink(file)
+    };
+    let t = Instant::now();
+    render::search_into(site, &counted).map_err(render::RenderError::Sink)?;
+    timing::report("search index", t);
+    Ok((rendered, files.into_inner()))
 }
 
 fn template_errors(warnings: &Diagnostics, errors: Diagnostics) -> BuildError {
@@ -180,6 +189,7 @@ pub struct BuildReport {
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let (site, theme, warnings) = load_and_validate(&opts.root)?;
+    timing::report("load and validate", started);
     let (output, origin) = match &opts.output {
         Some(o) => (o.clone(), "given with --output"),
         None => (opts.root.join(&site.config.output_dir), "[build] output-dir in book.toml"),
@@ -198,6 +208,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         }
     };
     let cleanup_warning = writer.commit()?;
+    timing::report("build", started);
     let pages_per_language =
         site.config.languages.iter().map(|l| (l.code.clone(), rendered.pages_per_language[l.index])).collect();
     Ok(BuildReport { pages_per_language, files, output, elapsed: started.elapsed(), warnings, cleanup_warning })

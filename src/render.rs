@@ -151,14 +151,27 @@ pub fn render_pages<E: Send>(
     Ok(rendered)
 }
 
-/// The search index files (none when `[search] enabled = false`): built from the whole site, so
-/// `serve` builds them only when a reader searches.
+/// Writes the search index files through `sink` (none when `[search] enabled = false`).
+pub fn search_into<E: Send>(site: &Site, sink: &(dyn Fn(OutputFile) -> Result<(), E> + Sync)) -> Result<(), E> {
+    if site.config.search { crate::search::index_files(site, sink) } else { Ok(()) }
+}
+
+/// The search index files in memory: built from the whole site, so `serve` builds them only
+/// when a reader searches.
 pub fn search_files(site: &Site) -> Vec<OutputFile> {
-    if site.config.search { crate::search::index_files(site).files } else { Vec::new() }
+    let files = std::sync::Mutex::new(Vec::new());
+    let sink = |f: OutputFile| -> Result<(), std::convert::Infallible> {
+        files.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(f);
+        Ok(())
+    };
+    match search_into(site, &sink) {
+        Ok(()) => files.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner),
+        Err(never) => match never {},
+    }
 }
 
 /// The theme's static files (search.js only when search is on), the highlighting stylesheet when
-/// code is present, and the sitemap. The search index is [`search_files`].
+/// code is present, and the sitemap. The search index is [`search_into`].
 pub fn assets(site: &Site, theme: &Theme, pages: &[(PageKind, Option<Lang>)], any_code: bool) -> Vec<OutputFile> {
     let mut files: Vec<OutputFile> = theme
         .assets

@@ -14,7 +14,7 @@ use unicode_normalization::UnicodeNormalization;
 
 pub mod index;
 
-pub use index::{IndexFiles, index_files};
+pub use index::index_files;
 
 /// Characters dropped by normalization: long-vowel marks and middle dots (after NFKC, which maps
 /// their half-width forms onto these), written or left out at will in Japanese loanwords.

@@ -14,9 +14,10 @@
 use super::{normalize, shard_hash, terms};
 use crate::config::Text;
 use crate::ids::{Lang, SitePath};
-use crate::model::{Site, Step};
+use crate::model::{Page, Part, Procedure, Scenario, Site, Step};
 use crate::render::{OutputFile, PageKind, page_path};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 /// Weights of the fields a term is found in: a page title beats a step or heading, which beats
 /// a passing mention; a step also carries its page's title, weakly, so that a query naming
@@ -45,76 +46,192 @@ struct Doc {
     fields: Vec<(String, u8)>,
 }
 
-/// The files of every language's index.
-pub struct IndexFiles {
-    pub files: Vec<OutputFile>,
-}
-
-/// Builds the index files of every language, languages in parallel.
-pub fn index_files(site: &Site) -> IndexFiles {
-    let files = site.config.languages.par_iter().flat_map_iter(|lang| language_files(site, lang)).collect();
-    IndexFiles { files }
+/// Writes the index files of every language through `sink`, languages in parallel, each file as
+/// soon as it is made (the index is never held whole in memory).
+pub fn index_files<E: Send>(site: &Site, sink: &(dyn Fn(OutputFile) -> Result<(), E> + Sync)) -> Result<(), E> {
+    site.config.languages.par_iter().try_for_each(|lang| language_files(site, lang, sink))
 }
 
 fn file(path: String, contents: String) -> OutputFile {
     OutputFile { path: SitePath::new(path), contents: contents.into_bytes(), is_html: false, uses_highlight: false }
 }
 
-fn language_files(site: &Site, lang: &Lang) -> Vec<OutputFile> {
-    let docs = documents(site, lang);
+fn language_files<E: Send>(
+    site: &Site,
+    lang: &Lang,
+    sink: &(dyn Fn(OutputFile) -> Result<(), E> + Sync),
+) -> Result<(), E> {
+    let t = std::time::Instant::now();
     let dir = format!("assets/search/{}", lang.code);
-    // Every document's terms with their weights, and each term's shard once the count is known.
-    let doc_terms: Vec<Vec<Posting>> = docs.par_iter().map(doc_terms).collect();
-    let postings: usize = doc_terms.iter().map(Vec::len).sum();
-    let shards = postings.saturating_mul(6).div_ceil(SHARD_BYTES).max(1);
-    let shards = u32::try_from(shards).unwrap_or(u32::MAX);
-    // Each bucket allocated once at its final size: the postings are most of the memory.
-    let mut sizes = vec![0usize; shards as usize];
-    for p in doc_terms.iter().flatten() {
-        sizes[(p.hash % shards) as usize] += 1;
-    }
-    let mut buckets: Vec<Vec<(Term, u32, u8)>> = sizes.into_iter().map(Vec::with_capacity).collect();
-    for (doc, list) in doc_terms.into_iter().enumerate() {
-        let doc = u32::try_from(doc).unwrap_or(u32::MAX);
-        for Posting { term, hash, weight } in list {
-            buckets[(hash % shards) as usize].push((term, doc, weight));
+    let sources = sources(site);
+    let mut postings = Postings::default();
+    // Where each document chunk starts, and the chunk being filled.
+    let mut starts: Vec<usize> = Vec::new();
+    let mut chunk = String::new();
+    let mut count = 0usize;
+    let flush = |chunk: &mut String, starts: &[usize]| {
+        let n = starts.len() - 1;
+        let js = format!("__vdSearch(\"d{n}\",{chunk}]);\n");
+        chunk.clear();
+        sink(file(format!("{dir}/d{n}.js"), js))
+    };
+    // Sources are read and tokenized in parallel, a batch at a time; their documents are then
+    // numbered, written into chunks and their terms interned in the site's order.
+    for batch in sources.chunks(BATCH) {
+        let tokenized: Vec<Vec<Tokenized>> =
+            batch.par_iter().map(|s| documents(site, lang, s).into_iter().map(tokenize).collect()).collect();
+        for doc in tokenized.into_iter().flatten() {
+            if chunk.is_empty() {
+                starts.push(count);
+                chunk.push('[');
+            } else {
+                chunk.push(',');
+            }
+            chunk.push_str(&doc.entry);
+            count += 1;
+            postings.add(doc.terms);
+            if chunk.len() >= CHUNK_BYTES {
+                flush(&mut chunk, &starts)?;
+            }
         }
     }
-    let mut out: Vec<OutputFile> = buckets
+    if !chunk.is_empty() {
+        flush(&mut chunk, &starts)?;
+    }
+    crate::timing::report(&format!("search index {}: documents", lang.code), t);
+    let postings = postings.by_term();
+    let shards = postings.docs.len().saturating_mul(6).div_ceil(SHARD_BYTES).max(1);
+    let shards = u32::try_from(shards).unwrap_or(u32::MAX);
+    let mut by_shard: Vec<Vec<u32>> = vec![Vec::new(); shards as usize];
+    for (id, term) in postings.terms.iter().enumerate() {
+        by_shard[(term.shard_hash() % shards) as usize].push(id as u32);
+    }
+    by_shard
         .into_par_iter()
         .enumerate()
-        .map(|(i, mut bucket)| {
-            // Documents were pushed in ascending order; the sort keeps it within each term.
-            bucket.sort_by(|a, b| a.0.cmp(&b.0));
-            file(format!("{dir}/s{i}.js"), shard_js(i, &bucket))
-        })
-        .collect();
-    let mut starts = Vec::new();
-    let mut chunk = String::new();
-    for (i, doc) in docs.iter().enumerate() {
-        if chunk.is_empty() {
-            starts.push(i);
-            chunk.push('[');
-        } else {
-            chunk.push(',');
+        .try_for_each(|(i, ids)| sink(file(format!("{dir}/s{i}.js"), postings.shard_js(i, &ids))))?;
+    crate::timing::report(
+        &format!("search index {}: {} terms, {} postings", lang.code, postings.terms.len(), postings.docs.len()),
+        t,
+    );
+    let meta = serde_json::json!({ "v": 1, "docs": count, "shards": shards, "chunks": starts });
+    sink(file(format!("{dir}/meta.js"), format!("__vdSearch(\"meta\",{meta});\n")))
+}
+
+/// How many sources (procedures, scenarios, pages) are tokenized in parallel before their
+/// documents are numbered and their terms interned, in order.
+const BATCH: usize = 512;
+
+/// A document made ready for the index: its entry in a document chunk (a JSON array) and its
+/// terms with their weights.
+struct Tokenized {
+    entry: String,
+    terms: Vec<(Term, u8)>,
+}
+
+fn tokenize(doc: Doc) -> Tokenized {
+    let entry = [doc.href.as_str(), &doc.title, &doc.label, &doc.text];
+    Tokenized { entry: serde_json::to_string(&entry).unwrap_or_default(), terms: doc_terms(&doc) }
+}
+
+/// The postings of a language while documents are added: each posting's term (numbered in the
+/// order terms are first found) and weight, in document order.
+#[derive(Default)]
+struct Postings {
+    ids: FxHashMap<Term, u32>,
+    term_of: Vec<u32>,
+    weight_of: Vec<u8>,
+    /// Where each document's postings end.
+    ends: Vec<u32>,
+}
+
+impl Postings {
+    /// Adds the next document's terms.
+    fn add(&mut self, terms: Vec<(Term, u8)>) {
+        for (term, weight) in terms {
+            let next = self.ids.len() as u32;
+            self.term_of.push(*self.ids.entry(term).or_insert(next));
+            self.weight_of.push(weight);
         }
-        let entry = [doc.href.as_str(), &doc.title, &doc.label, &doc.text];
-        chunk.push_str(&serde_json::to_string(&entry).unwrap_or_default());
-        if chunk.len() >= CHUNK_BYTES || i + 1 == docs.len() {
-            let n = starts.len() - 1;
-            out.push(file(format!("{dir}/d{n}.js"), format!("__vdSearch(\"d{n}\",{chunk}]);\n")));
-            chunk.clear();
-        }
+        self.ends.push(self.term_of.len() as u32);
     }
-    let meta = serde_json::json!({ "v": 1, "docs": docs.len(), "shards": shards, "chunks": starts });
-    out.push(file(format!("{dir}/meta.js"), format!("__vdSearch(\"meta\",{meta});\n")));
-    out
+
+    /// The postings grouped by term (a counting sort): documents stay in ascending order within
+    /// each term.
+    fn by_term(self) -> ByTerm {
+        let Postings { ids, term_of, weight_of, ends } = self;
+        let mut terms = vec![Term::Packed(0, 0); ids.len()];
+        for (term, id) in ids {
+            terms[id as usize] = term;
+        }
+        let mut starts = vec![0u32; terms.len() + 1];
+        for &t in &term_of {
+            starts[t as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut docs = vec![0u32; term_of.len()];
+        let mut weights = vec![0u8; term_of.len()];
+        let mut doc = 0u32;
+        for (k, (&t, &w)) in term_of.iter().zip(&weight_of).enumerate() {
+            while k as u32 >= ends[doc as usize] {
+                doc += 1;
+            }
+            let at = next[t as usize] as usize;
+            docs[at] = doc;
+            weights[at] = w;
+            next[t as usize] += 1;
+        }
+        ByTerm { terms, starts, docs, weights }
+    }
+}
+
+/// Every posting of a language, grouped by term. A posting is five bytes (document and weight)
+/// rather than a copy of its term: a large site has millions of postings and far fewer terms.
+struct ByTerm {
+    terms: Vec<Term>,
+    /// Where each term's postings start in `docs` and `weights`; the last entry is their count.
+    starts: Vec<u32>,
+    /// Documents in ascending order within each term.
+    docs: Vec<u32>,
+    weights: Vec<u8>,
+}
+
+impl ByTerm {
+    /// `__vdSearch("s3",{"term":[doc,weight,delta,weight,…],…});` for the terms `ids`.
+    fn shard_js(&self, i: usize, ids: &[u32]) -> String {
+        let mut js = format!("__vdSearch(\"s{i}\",{{");
+        for (n, &id) in ids.iter().enumerate() {
+            if n > 0 {
+                js.push(',');
+            }
+            js.push('"');
+            self.terms[id as usize].write(&mut js);
+            js.push_str("\":[");
+            let range = self.starts[id as usize] as usize..self.starts[id as usize + 1] as usize;
+            let mut last = 0;
+            for k in range.clone() {
+                if k > range.start {
+                    js.push(',');
+                }
+                push_number(&mut js, self.docs[k] - last);
+                js.push(',');
+                push_number(&mut js, u32::from(self.weights[k]));
+                last = self.docs[k];
+            }
+            js.push(']');
+        }
+        js.push_str("});\n");
+        js
+    }
 }
 
 /// An index term. Nearly every term (a bigram is six bytes, most words are short) fits in 15
-/// bytes and is packed into two numbers, cheaper to collect, compare and sort than a string
-/// (there are millions); the rest are strings.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// bytes and is packed into two numbers, cheaper to collect, compare, hash and sort than a
+/// string (there are millions); the rest are strings.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Term {
     Packed(u64, u64),
     Long(Box<str>),
@@ -158,72 +275,32 @@ impl Term {
     }
 }
 
-/// A term of a document with the hash that picks its shard and its weight.
-struct Posting {
-    term: Term,
-    hash: u32,
-    weight: u8,
-}
-
 /// A document's terms, each once, with its weight: the best field it is found in, plus one for
 /// each further occurrence (up to four).
-fn doc_terms(doc: &Doc) -> Vec<Posting> {
+fn doc_terms(doc: &Doc) -> Vec<(Term, u8)> {
     let mut found: Vec<(Term, u8)> = Vec::new();
     for (text, weight) in &doc.fields {
         terms(&normalize(text), |t| found.push((Term::new(t), *weight)));
     }
     // Best weight first within each term, then one entry per term.
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    let mut out: Vec<Posting> = Vec::with_capacity(found.len() / 2);
+    let mut out: Vec<(Term, u8)> = Vec::with_capacity(found.len() / 2);
     let mut more = 0u8;
     for (term, weight) in found {
         match out.last_mut() {
-            Some(last) if last.term == term => {
+            Some(last) if last.0 == term => {
                 more = more.saturating_add(1);
                 if more <= 4 {
-                    last.weight += 1;
+                    last.1 += 1;
                 }
             }
             _ => {
                 more = 0;
-                let hash = term.shard_hash();
-                out.push(Posting { term, hash, weight });
+                out.push((term, weight));
             }
         }
     }
     out
-}
-
-/// `__vdSearch("s3",{"term":[doc,weight,delta,weight,…],…});`
-fn shard_js(i: usize, bucket: &[(Term, u32, u8)]) -> String {
-    let mut js = format!("__vdSearch(\"s{i}\",{{");
-    let mut k = 0;
-    while k < bucket.len() {
-        let term = &bucket[k].0;
-        if k > 0 {
-            js.push(',');
-        }
-        js.push('"');
-        term.write(&mut js);
-        js.push_str("\":[");
-        let mut last = 0;
-        let mut first = true;
-        while k < bucket.len() && bucket[k].0 == *term {
-            let (_, doc, weight) = &bucket[k];
-            if !first {
-                js.push(',');
-            }
-            push_number(&mut js, doc - last);
-            js.push(',');
-            push_number(&mut js, u32::from(*weight));
-            last = *doc;
-            first = false;
-            k += 1;
-        }
-        js.push(']');
-    }
-    js.push_str("});\n");
-    js
 }
 
 /// Appends `n` in decimal: millions of numbers, without the formatting machinery.
@@ -249,71 +326,82 @@ fn snippet(text: &str) -> String {
     }
 }
 
-/// Every document of a language, in the site's order: procedures and their steps, scenarios,
-/// pages and their heading sections.
-fn documents(site: &Site, lang: &Lang) -> Vec<Doc> {
+/// What documents come from: the site's procedures, scenarios and pages, in the site's order.
+enum Source<'a> {
+    Procedure(&'a Procedure),
+    Scenario(&'a Scenario),
+    Page(&'a Page),
+}
+
+fn sources(site: &Site) -> Vec<Source<'_>> {
+    let procedures = site.procedures.values().map(Source::Procedure);
+    let scenarios = site.scenarios.values().map(Source::Scenario);
+    procedures.chain(scenarios).chain(site.pages.values().map(Source::Page)).collect()
+}
+
+/// The documents of one source in a language: a procedure and its steps, a scenario, or a page
+/// and its heading sections.
+fn documents(site: &Site, lang: &Lang, source: &Source) -> Vec<Doc> {
     let plain = |t: &Text| crate::markdown::to_plain(t.get(lang));
     let href = |kind: &PageKind| {
         let path = page_path(kind, Some(lang));
         path.as_str().strip_prefix(&format!("{}/", lang.code)).unwrap_or(path.as_str()).to_string()
     };
-    let step_word = site.ui[lang.index].get("step").cloned().unwrap_or_default();
     let mut docs = Vec::new();
-    for p in site.procedures.values() {
-        let url = href(&PageKind::Procedure(p.id.clone()));
-        let plain = |t: &Text| crate::markdown::to_plain(&crate::model::params::with_defaults(p, t.get(lang), lang));
-        let title = plain(&p.title);
-        let summary = p.summary.as_ref().map(&plain).unwrap_or_default();
-        docs.push(Doc {
-            href: url.clone(),
-            title: title.clone(),
-            label: String::new(),
-            text: snippet(&summary),
-            fields: vec![(title.clone(), TITLE), (summary, BODY)],
-        });
-        let step_doc = |s: &Step, number: String| {
-            let text = plain(&s.text);
-            let note = s.note.as_ref().map(&plain).unwrap_or_default();
-            Doc {
-                href: format!("{url}#{}", s.anchor),
+    match source {
+        Source::Procedure(p) => {
+            let step_word = site.ui[lang.index].get("step").map_or("", String::as_str);
+            let url = href(&PageKind::Procedure(p.id.clone()));
+            let plain =
+                |t: &Text| crate::markdown::to_plain(&crate::model::params::with_defaults(p, t.get(lang), lang));
+            let title = plain(&p.title);
+            let summary = p.summary.as_ref().map(&plain).unwrap_or_default();
+            docs.push(Doc {
+                href: url.clone(),
                 title: title.clone(),
-                label: format!("{step_word} {number}"),
-                text: snippet(&if note.is_empty() { text.clone() } else { format!("{text} {note}") }),
-                fields: vec![(text, STEP), (note, BODY), (title.clone(), PAGE_TITLE)],
-            }
-        };
-        for (i, s) in p.steps.iter().enumerate() {
-            docs.push(step_doc(s, format!("{}", i + 1)));
-            for (j, sub) in s.substeps.iter().enumerate() {
-                docs.push(step_doc(sub, format!("{}.{}", i + 1, j + 1)));
+                label: String::new(),
+                text: snippet(&summary),
+                fields: vec![(title.clone(), TITLE), (summary, BODY)],
+            });
+            let step_doc = |s: &Step, number: String| {
+                let text = plain(&s.text);
+                let note = s.note.as_ref().map(&plain).unwrap_or_default();
+                Doc {
+                    href: format!("{url}#{}", s.anchor),
+                    title: title.clone(),
+                    label: format!("{step_word} {number}"),
+                    text: snippet(&if note.is_empty() { text.clone() } else { format!("{text} {note}") }),
+                    fields: vec![(text, STEP), (note, BODY), (title.clone(), PAGE_TITLE)],
+                }
+            };
+            for (i, s) in p.steps.iter().enumerate() {
+                docs.push(step_doc(s, format!("{}", i + 1)));
+                for (j, sub) in s.substeps.iter().enumerate() {
+                    docs.push(step_doc(sub, format!("{}.{}", i + 1, j + 1)));
+                }
             }
         }
-    }
-    for s in site.scenarios.values() {
-        let title = plain(&s.title);
-        let symptom = plain(&s.symptom);
-        let body: Vec<String> = s
-            .parts
-            .iter()
-            .filter_map(|p| match p {
-                crate::model::Part::Text(t) => Some(plain(t)),
-                crate::model::Part::Snippet(id) => site.snippets.get(id).map(|sn| plain(&sn.text)),
-                crate::model::Part::Procedure(_) => None,
-            })
-            .collect();
-        docs.push(Doc {
-            href: href(&PageKind::Scenario(s.id.clone())),
-            title: title.clone(),
-            label: String::new(),
-            text: snippet(&symptom),
-            fields: vec![(title, TITLE), (symptom, STEP), (body.join(" "), BODY)],
-        });
-    }
-    let pages: Vec<&crate::model::Page> = site.pages.values().collect();
-    let page_docs: Vec<Vec<Doc>> = pages
-        .par_iter()
-        .map(|p| {
-            let mut docs = Vec::new();
+        Source::Scenario(s) => {
+            let title = plain(&s.title);
+            let symptom = plain(&s.symptom);
+            let body: Vec<String> = s
+                .parts
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Text(t) => Some(plain(t)),
+                    Part::Snippet(id) => site.snippets.get(id).map(|sn| plain(&sn.text)),
+                    Part::Procedure(_) => None,
+                })
+                .collect();
+            docs.push(Doc {
+                href: href(&PageKind::Scenario(s.id.clone())),
+                title: title.clone(),
+                label: String::new(),
+                text: snippet(&symptom),
+                fields: vec![(title, TITLE), (symptom, STEP), (body.join(" "), BODY)],
+            });
+        }
+        Source::Page(p) => {
             let url = href(&PageKind::Page(p.id.clone()));
             let title = p.title(lang).to_string();
             let description = p.descriptions.get(lang.index).cloned().flatten().unwrap_or_default();
@@ -338,10 +426,8 @@ fn documents(site: &Site, lang: &Lang) -> Vec<Doc> {
                     fields: vec![(s.heading, STEP), (s.text, BODY), (title.clone(), PAGE_TITLE)],
                 });
             }
-            docs
-        })
-        .collect();
-    docs.extend(page_docs.into_iter().flatten());
+        }
+    }
     docs
 }
 
