@@ -5,7 +5,7 @@
 //! without code. Neither collection has a DNS zone-file syntax: such blocks are shown as plain,
 //! escaped code.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use syntect::highlighting::ThemeSet;
 use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
 use syntect::parsing::SyntaxSet;
@@ -29,7 +29,46 @@ fn canonical_token(lang: &str) -> &str {
 }
 
 /// Highlights `code` written in `lang`; `None` when the language is unknown (shown as plain code).
+///
+/// Results are remembered, up to [`CACHE_BYTES`]: the same block is often shown in every
+/// language (only its comments are translated, if anything) and on several pages, and `serve`
+/// renders pages again after every edit. syntect is the costliest part of rendering a page with
+/// code.
 pub fn highlight(code: &str, lang: &str) -> Option<String> {
+    let cache = cache();
+    let key = (lang.to_string(), code.to_string());
+    if let Some(hit) = lock(cache).map.get(&key) {
+        return hit.clone();
+    }
+    let html = highlight_uncached(code, lang);
+    let mut cache = lock(cache);
+    let size = key.0.len() + key.1.len() + html.as_ref().map_or(0, String::len);
+    if cache.bytes + size <= CACHE_BYTES {
+        cache.bytes += size;
+        cache.map.insert(key, html.clone());
+    }
+    html
+}
+
+/// How much highlighted code (and its source) [`highlight`] remembers, at most.
+const CACHE_BYTES: usize = 8 << 20;
+
+#[derive(Default)]
+struct Cache {
+    map: rustc_hash::FxHashMap<(String, String), Option<String>>,
+    bytes: usize,
+}
+
+fn cache() -> &'static Mutex<Cache> {
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+    CACHE.get_or_init(Mutex::default)
+}
+
+fn lock(cache: &Mutex<Cache>) -> std::sync::MutexGuard<'_, Cache> {
+    cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn highlight_uncached(code: &str, lang: &str) -> Option<String> {
     let set = syntaxes();
     let token = canonical_token(lang);
     let syntax = set.find_syntax_by_token(token).or_else(|| set.find_syntax_by_name(token))?;
