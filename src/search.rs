@@ -56,6 +56,9 @@ pub fn normalize(text: &str) -> String {
             out.extend(c.to_lowercase().filter(|c| !is_dropped(*c)));
         }
     };
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     // Most text is already in NFKC: the quick check is far cheaper than normalizing.
     if unicode_normalization::is_nfkc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
         text.chars().for_each(&mut push);
@@ -66,48 +69,47 @@ pub fn normalize(text: &str) -> String {
 }
 
 /// English words that would match nearly every text; neither indexed nor searched for.
-const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "if", "in", "into",
-    "is", "it", "its", "of", "on", "or", "that", "the", "then", "this", "to", "was", "were", "what", "when", "which",
-    "will", "with", "you", "your",
-];
-
+/// search.js has the same list.
 pub fn is_stop_word(word: &str) -> bool {
-    STOP_WORDS.contains(&word)
+    matches!(
+        word,
+        "a" | "an" | "and" | "are" | "as" | "at" | "be" | "by" | "can" | "do" | "does" | "for" | "from" | "how"
+            | "if" | "in" | "into" | "is" | "it" | "its" | "of" | "on" | "or" | "that" | "the" | "then" | "this"
+            | "to" | "was" | "were" | "what" | "when" | "which" | "will" | "with" | "you" | "your"
+    )
 }
 
 /// A light English stemmer: plural `-s`/`-es`/`-ies`, then `-ing`/`-ed` (undoubling a final
 /// consonant), then a final `-e`; stems stay at least three letters. Only ASCII words change.
+/// Every rule but `-ies` → `-y` only shortens the word, so most words are not copied.
 pub fn stem(word: &str) -> Cow<'_, str> {
     if word.len() <= 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
         return Cow::Borrowed(word);
     }
-    let mut w = word.to_string();
-    if w.len() > 4 && (w.ends_with("ies") || w.ends_with("ied")) {
-        w.truncate(w.len() - 3);
-        w.push('y');
-        return Cow::Owned(w);
+    if word.len() > 4 && (word.ends_with("ies") || word.ends_with("ied")) {
+        return Cow::Owned(format!("{}y", &word[..word.len() - 3]));
     }
+    let mut w = word;
     if w.ends_with("sses") {
-        w.truncate(w.len() - 2);
+        w = &w[..w.len() - 2];
     } else if w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") {
-        w.truncate(w.len() - 1);
+        w = &w[..w.len() - 1];
     }
     for suffix in ["ing", "ed"] {
         if w.ends_with(suffix) && w.len() - suffix.len() >= 3 {
-            w.truncate(w.len() - suffix.len());
+            w = &w[..w.len() - suffix.len()];
             let b = w.as_bytes();
             let n = b.len();
             if n >= 4 && b[n - 1] == b[n - 2] && b"bdgmnprt".contains(&b[n - 1]) {
-                w.truncate(n - 1);
+                w = &w[..n - 1];
             }
             break;
         }
     }
     if w.ends_with('e') && w.len() > 3 {
-        w.truncate(w.len() - 1);
+        w = &w[..w.len() - 1];
     }
-    if w == word { Cow::Borrowed(word) } else { Cow::Owned(w) }
+    Cow::Borrowed(w)
 }
 
 /// Calls `emit` with every index term of already normalized text, in order: each word (stop
@@ -127,20 +129,17 @@ pub fn terms(normalized: &str, mut emit: impl FnMut(&str)) {
                 emit(&stem(word));
             }
         } else if is_cjk(c) {
-            // Byte offsets of the run's characters, and its end.
-            let mut bounds = vec![start];
+            // Each character after the first closes the bigram that began one character back.
+            let mut previous = start;
             let mut end = start + c.len_utf8();
             while let Some(&(i, d)) = chars.peek().filter(|(_, d)| is_cjk(*d)) {
-                bounds.push(i);
                 end = i + d.len_utf8();
+                emit(&normalized[previous..end]);
+                previous = i;
                 chars.next();
             }
-            bounds.push(end);
-            if bounds.len() == 2 {
+            if previous == start {
                 emit(&normalized[start..end]);
-            }
-            for w in bounds.windows(3) {
-                emit(&normalized[w[0]..w[2]]);
             }
         }
     }
