@@ -71,16 +71,19 @@ pub fn load_and_validate_cached(
     root: &Path,
     caches: Option<&Caches>,
 ) -> Result<(model::Site, theme::Theme, Diagnostics), BuildError> {
+    let started = Instant::now();
     let (raw, mut diags) = match load::load_site_cached(root, caches.map(|c| &c.load)) {
         Ok(r) => r,
         Err(load::LoadError::NoBook(p)) => return Err(BuildError::NotASite(load::LoadError::NoBook(p).to_string())),
         Err(load::LoadError::Content(d)) => return Err(BuildError::Content(d)),
     };
+    timing::report("load", started);
     let theme_name = raw.book.value.book.theme.as_ref().map(|t| t.get_ref().clone());
     let theme_at = raw.book.value.book.theme.as_ref().map(|t| raw.book.file.locate(t.span()));
     let theme = theme::load_theme(root, theme_name.as_deref(), theme_at, &mut diags);
     let (site, model_diags) = model::resolve(raw, &theme::ThemeStrings::builtin(), caches.map(|c| &c.resolve));
     diags.extend(model_diags);
+    timing::report("load and resolve", started);
     let (Some(site), Some(theme)) = (site, theme) else {
         return Err(BuildError::Content(diags));
     };

@@ -15,7 +15,80 @@ use toml::Spanned;
 
 /// A localized text as written: `{ ja = "…", en = "…" }`, with spans for every part.
 /// The values are shared with the validated texts made from them.
-pub type RawText = Spanned<BTreeMap<Spanned<String>, Spanned<Arc<str>>>>;
+pub type RawText = Spanned<LangMap<Spanned<Arc<str>>>>;
+
+/// A small TOML table read in key order (as a `BTreeMap` would be), kept as a vector: a site has
+/// hundreds of thousands of localized texts of two or three languages each, and a `BTreeMap`
+/// allocates a node of eleven entries for each of them (100 MiB more on 12,000 procedures).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LangMap<V>(Vec<(Spanned<String>, V)>);
+
+impl<V> LangMap<V> {
+    pub fn iter(&self) -> impl Iterator<Item = (&Spanned<String>, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &Spanned<String>> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.0.iter().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'a, V> IntoIterator for &'a LangMap<V> {
+    type Item = (&'a Spanned<String>, &'a V);
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (Spanned<String>, V)>, fn(&'a (Spanned<String>, V)) -> Self::Item>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// Written back as the table it was read from (schemars serializes defaults with it).
+impl<V: serde::Serialize> serde::Serialize for LangMap<V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for LangMap<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visitor<V> {
+            type Value = LangMap<V>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries: Vec<(Spanned<String>, V)> = Vec::with_capacity(map.size_hint().unwrap_or(2));
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                // TOML has no duplicate keys; the order is the keys' own, as in a `BTreeMap`.
+                entries.sort_by(|a, b| a.0.get_ref().cmp(b.0.get_ref()));
+                Ok(LangMap(entries))
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
+}
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

@@ -177,8 +177,8 @@ pub struct Scan {
     pub headings: Vec<(String, Range<usize>)>,
 }
 
-/// Scans `md` once for [`check_limits`], [`links`] and, with `headings`, [`heading_ids`].
-pub fn scan(md: &str, headings: bool) -> Scan {
+/// Scans `md` once for [`check_limits`], [`links`] and [`heading_ids`].
+pub fn scan(md: &str) -> Scan {
     let mut out = Scan { limit: Ok(()), links: Vec::new(), headings: Vec::new() };
     if md.len() > MAX_TEXT_BYTES {
         out.limit = Err(Limit::TooLong(md.len()));
@@ -204,7 +204,7 @@ pub fn scan(md: &str, headings: bool) -> Scan {
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
                 out.links.push(FoundLink { dest: dest_url.into_string(), range });
             }
-            Event::Start(Tag::Heading { id, .. }) if headings => {
+            Event::Start(Tag::Heading { id, .. }) => {
                 current = Some((id.map(|i| i.into_string()), String::new(), range));
             }
             Event::Text(t) | Event::Code(t) => {
@@ -226,7 +226,7 @@ pub fn scan(md: &str, headings: bool) -> Scan {
 /// The ids of the headings of `md`, explicit (`{#id}`) or derived from the text, with their ranges.
 pub fn heading_ids(md: &str) -> Vec<(String, Range<usize>)> {
     // A text over the limits is reported by validation; its headings found so far are enough.
-    scan(md, true).headings
+    scan(md).headings
 }
 
 /// A heading's default id: lowercase, letters and digits kept (any script), the rest as `-`.

@@ -7,6 +7,7 @@ use crate::diag::{Diagnostic, SourceFile};
 use crate::ids::{PageId, ProcedureId, ScenarioId, SnippetId};
 use crate::markdown::{Limit, LinkDest, RefKind, Scan, classify, heading_ids, scan};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -17,6 +18,17 @@ struct Anchors {
     /// The anchors of steps a scenario's sections leave out (`skip`, `only`).
     left_out: BTreeMap<String, BTreeSet<String>>,
     pages: BTreeMap<String, Vec<BTreeSet<String>>>,
+}
+
+/// A text's identity while the texts are borrowed: its address and length.
+fn text_key(md: &str) -> (usize, usize) {
+    (md.as_ptr() as usize, md.len())
+}
+
+/// False only when `md` cannot hold a heading: no `#` (ATX headings) and no line whose first
+/// character after spaces and quote marks is `=` or `-` (setext underlines).
+fn might_have_heading(md: &str) -> bool {
+    md.contains('#') || md.lines().any(|l| l.trim_start_matches([' ', '\t', '>']).starts_with(['=', '-']))
 }
 
 /// Deeper includes than this are a cycle (reported on its own): their anchors are not listed.
@@ -55,8 +67,42 @@ pub(super) fn check(
     cache: Option<&super::ResolveCache>,
 ) {
     let languages = texts.languages;
+    // Every text is scanned once (or its scan is kept from the last rebuild), in parallel; the
+    // anchors of pages come from the same scans, found by the text's address.
+    // Most texts have no link and no heading: they share one empty scan.
+    let kept = cache.map_or_else(|| vec![None; texts.origins.len()], |c| c.scans(&texts.origins));
+    let empty = Arc::new(Scan { limit: Ok(()), links: Vec::new(), headings: Vec::new() });
+    let scans: Vec<(Arc<Scan>, bool)> = texts
+        .origins
+        .par_iter()
+        .zip(kept)
+        .map(|((_, md), kept)| match kept {
+            Some(scan) => (scan, false),
+            None => {
+                let scan = scan(md);
+                let none = scan.limit.is_ok() && scan.links.is_empty() && scan.headings.is_empty();
+                (if none { Arc::clone(&empty) } else { Arc::new(scan) }, true)
+            }
+        })
+        .collect();
+    // Texts with headings; any other text is parsed again if its headings are asked for (a
+    // text nobody recorded, which is none today).
+    let by_text: HashMap<(usize, usize), &Scan> = texts
+        .origins
+        .iter()
+        .zip(&scans)
+        .filter(|(_, (scan, _))| !scan.headings.is_empty())
+        .map(|((_, md), (scan, _))| (text_key(md), &**scan))
+        .collect();
+    let headings = |md: &str| -> Vec<String> {
+        match by_text.get(&text_key(md)) {
+            Some(scan) => scan.headings.iter().map(|(h, _)| h.clone()).collect(),
+            None if !might_have_heading(md) => Vec::new(),
+            None => heading_ids(md).into_iter().map(|(h, _)| h).collect(),
+        }
+    };
     let snippet_headings = |id: &SnippetId, lang: &crate::ids::Lang| -> Vec<String> {
-        snippets.get(id).map_or(Vec::new(), |s| heading_ids(s.text.get(lang)).into_iter().map(|(h, _)| h).collect())
+        snippets.get(id).map_or(Vec::new(), |s| headings(s.text.get(lang)))
     };
     let left_out = scenarios
         .iter()
@@ -107,7 +153,7 @@ pub(super) fn check(
                         }
                         Part::Text(t) => {
                             for lang in languages {
-                                set.extend(heading_ids(t.get(lang)).into_iter().map(|(h, _)| h));
+                                set.extend(headings(t.get(lang)));
                             }
                         }
                         Part::Snippet(sid) => {
@@ -126,8 +172,7 @@ pub(super) fn check(
                 let per_lang = languages
                     .iter()
                     .map(|l| {
-                        let mut set: BTreeSet<String> =
-                            heading_ids(p.body.get(l)).into_iter().map(|(h, _)| h).collect();
+                        let mut set: BTreeSet<String> = headings(p.body.get(l)).into_iter().collect();
                         for sid in &p.snippets {
                             set.extend(snippet_headings(sid, l));
                         }
@@ -140,27 +185,15 @@ pub(super) fn check(
     };
     // Every text is checked on its own, in parallel; the diagnostics keep the texts' order.
     let files = &texts.files;
-    let kept = cache.map_or_else(|| vec![None; texts.origins.len()], |c| c.scans(&texts.origins));
-    let checked: Vec<(Vec<Diagnostic>, Option<Arc<Scan>>)> = texts
+    let found: Vec<Vec<Diagnostic>> = texts
         .origins
         .par_iter()
-        .zip(kept)
-        .map(|((origin, md), kept)| {
-            let made = kept.is_none();
-            let scan = kept.unwrap_or_else(|| Arc::new(scan(md, origin.exact)));
-            (check_text(files, origin, &scan, &anchors, ids), made.then_some(scan))
-        })
+        .zip(&scans)
+        .map(|((origin, _), (scan, _))| check_text(files, origin, scan, &anchors, ids))
         .collect();
-    let mut made = Vec::new();
-    let mut found = Vec::with_capacity(checked.len());
-    for ((d, scan), (origin, md)) in checked.into_iter().zip(&texts.origins) {
-        found.push(d);
-        if let Some(scan) = scan {
-            made.push((Arc::clone(md), origin.exact, scan));
-        }
-    }
     if let Some(c) = cache {
-        c.keep_scans(made);
+        let made = texts.origins.iter().zip(&scans).filter(|(_, (_, made))| *made);
+        c.keep_scans(made.map(|((_, md), (scan, _))| (Arc::clone(md), Arc::clone(scan))).collect());
     }
     // A reference written outside Markdown is checked once per language; when it fails the same
     // way in every language, it is reported once.

@@ -11,8 +11,9 @@
 use crate::config::{TextOrigin, Texts};
 use crate::diag::Diagnostic;
 use crate::markdown::Scan;
+use rustc_hash::FxHashMap as HashMap;
 use std::any::Any;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 /// Kept by `serve` between rebuilds; `build` and `check` do without.
@@ -27,7 +28,7 @@ struct Inner {
     /// `[i18n]` options) the entries were made with.
     context: (Vec<String>, Arc<BTreeSet<String>>, u64),
     files: HashMap<usize, FileEntry>,
-    scans: HashMap<(usize, usize, bool), ScanEntry>,
+    scans: HashMap<(usize, usize), ScanEntry>,
     generation: u64,
 }
 
@@ -77,8 +78,8 @@ impl ResolveCache {
         let g = inner.generation;
         texts
             .iter()
-            .map(|(origin, md)| {
-                let e = inner.scans.get_mut(&scan_key(md, origin.exact))?;
+            .map(|(_, md)| {
+                let e = inner.scans.get_mut(&scan_key(md))?;
                 e.used = g;
                 Some(Arc::clone(&e.scan))
             })
@@ -86,17 +87,17 @@ impl ResolveCache {
     }
 
     /// Keeps scans made in this rebuild.
-    pub(super) fn keep_scans(&self, made: Vec<(Arc<str>, bool, Arc<Scan>)>) {
+    pub(super) fn keep_scans(&self, made: Vec<(Arc<str>, Arc<Scan>)>) {
         let mut inner = self.lock();
         let used = inner.generation;
-        for (md, exact, scan) in made {
-            inner.scans.insert(scan_key(&md, exact), ScanEntry { _keep: md, scan, used });
+        for (md, scan) in made {
+            inner.scans.insert(scan_key(&md), ScanEntry { _keep: md, scan, used });
         }
     }
 }
 
-fn scan_key(md: &Arc<str>, exact: bool) -> (usize, usize, bool) {
-    (Arc::as_ptr(md) as *const u8 as usize, md.len(), exact)
+fn scan_key(md: &Arc<str>) -> (usize, usize) {
+    (Arc::as_ptr(md) as *const u8 as usize, md.len())
 }
 
 /// Converts one file with `convert`, or replays what converting it recorded last time: the files

@@ -132,7 +132,9 @@ pub fn rebuild_cached(
     previous: Option<&Snapshot>,
     cache: Option<&crate::Caches>,
 ) -> Result<Rebuilt, BuildError> {
+    let started = std::time::Instant::now();
     let (site, theme, warnings) = crate::load_and_validate_cached(root, cache)?;
+    crate::timing::report("rebuild: load and validate", started);
     let sections = digests(&site);
     let all = all_pages(&site);
     let pages: BTreeMap<SitePath, (PageKind, Option<Lang>)> =
@@ -156,6 +158,7 @@ pub fn rebuild_cached(
         }
         None => dirty.extend(all.iter().filter(|(k, _)| matches!(k, PageKind::Root | PageKind::Home)).cloned()),
     }
+    crate::timing::report("rebuild: dirty pages found", started);
     let rendered = Mutex::new(kept);
     let sink = |f: OutputFile| -> Result<(), std::convert::Infallible> {
         rendered.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(f.path.clone(), Arc::new(f));
@@ -175,6 +178,7 @@ pub fn rebuild_cached(
     let assets =
         crate::render::assets(&site, &theme, &all, true).into_iter().map(|f| (f.path.clone(), Arc::new(f))).collect();
     let theme_fingerprint = theme.fingerprint;
+    crate::timing::report(&format!("rebuild: {} pages rendered", dirty.len()), started);
     Ok(Rebuilt {
         rendered: dirty.len(),
         total_pages: all.len(),
