@@ -42,7 +42,7 @@ pub struct TextOrigin {
     pub file: usize,
     /// Byte range of the value in the file.
     pub span: Range<usize>,
-    pub key: String,
+    pub key: Arc<str>,
     pub lang: usize,
     /// True when `span.start` is exactly where the Markdown starts (a page body), so that offsets
     /// inside the Markdown map to exact positions; false for TOML strings with quotes and escapes.
@@ -136,7 +136,7 @@ impl Texts<'_> {
                     let origin = TextOrigin {
                         file,
                         span: v.span(),
-                        key: format!("{key}.{}", lang.code),
+                        key: format!("{key}.{}", lang.code).into(),
                         lang: lang.index,
                         exact: false,
                     };
@@ -174,14 +174,14 @@ impl Texts<'_> {
     /// in every language, so that its target and fragment are checked like any other link.
     pub fn record_link(&mut self, file: usize, span: Range<usize>, key: &str, dest: &str) {
         for lang in self.languages {
-            let origin = TextOrigin { file, span: span.clone(), key: key.to_string(), lang: lang.index, exact: false };
+            let origin = TextOrigin { file, span: span.clone(), key: key.into(), lang: lang.index, exact: false };
             self.origins.push((origin, format!("<{dest}>").into()));
         }
     }
 
     /// Records a Markdown text whose position maps exactly (a page body).
     pub fn record_exact(&mut self, file: usize, key: &str, lang: usize, offset: usize, md: &Arc<str>) {
-        let origin = TextOrigin { file, span: offset..offset + md.len(), key: key.to_string(), lang, exact: true };
+        let origin = TextOrigin { file, span: offset..offset + md.len(), key: key.into(), lang, exact: true };
         self.origins.push((origin, Arc::clone(md)));
     }
 }

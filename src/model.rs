@@ -8,6 +8,7 @@ use crate::ids::{Anchor, Lang, PageId, ProcedureId, QuestionId, ScenarioId, Snip
 use crate::load::{Parsed, RawSite, RawSubstep};
 use crate::theme::UiStrings;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use toml::Spanned;
 
 mod links;
@@ -55,7 +56,8 @@ pub struct Procedure {
     pub summary: Option<Text>,
     /// Its parameters, by name.
     pub params: Vec<Param>,
-    pub steps: Vec<Step>,
+    /// Shared: `serve` replays an unchanged procedure by copying it, and compares it with the last.
+    pub steps: Arc<Vec<Step>>,
     /// The procedures its steps include, in the order of the steps.
     pub includes: Vec<ProcedureId>,
     /// Every use of this procedure: scenarios that render it, then procedures that include it.
@@ -546,7 +548,7 @@ fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Op
         title,
         summary,
         params,
-        steps,
+        steps: Arc::new(steps),
         includes,
         used_in: Vec::new(),
         weight: p.value.weight.unwrap_or(0),

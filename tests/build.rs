@@ -78,7 +78,7 @@ fn scenario_pages_render_each_procedure_from_its_one_definition() {
                         proc.steps.iter().filter(|s| u.selection.shows(&s.anchor)).collect();
                     let steps_there: Vec<String> = canonical
                         .select(&sel(".vd-steps > .vd-step"))
-                        .zip(&proc.steps)
+                        .zip(proc.steps.iter())
                         .filter(|(_, s)| u.selection.shows(&s.anchor))
                         .map(|(e, _)| {
                             let mut t = text(e);

@@ -104,8 +104,22 @@ pub(super) fn check(
     let snippet_headings = |id: &SnippetId, lang: &crate::ids::Lang| -> Vec<String> {
         snippets.get(id).map_or(Vec::new(), |s| headings(s.text.get(lang)))
     };
+    // Only the pages some link names with a `#fragment` need their anchors listed.
+    let mut wanted: [BTreeSet<&str>; 3] = Default::default();
+    for link in scans.iter().flat_map(|(scan, _)| &scan.links) {
+        if let LinkDest::Internal { kind, id, fragment: Some(_) } = classify(&link.dest) {
+            let k = match kind {
+                RefKind::Procedure => 0,
+                RefKind::Scenario => 1,
+                RefKind::Page => 2,
+            };
+            wanted[k].insert(id);
+        }
+    }
+    let [wanted_procedures, wanted_scenarios, wanted_pages] = &wanted;
     let left_out = scenarios
         .iter()
+        .filter(|(id, _)| wanted_scenarios.contains(id.as_str()))
         .map(|(id, s)| {
             let mut hidden = BTreeSet::new();
             for part in &s.parts {
@@ -126,7 +140,8 @@ pub(super) fn check(
     let anchors = Anchors {
         left_out,
         procedures: procedures
-            .iter()
+            .par_iter()
+            .filter(|(id, _)| wanted_procedures.contains(id.as_str()))
             .map(|(id, p)| {
                 let mut set = BTreeSet::new();
                 step_anchors(procedures, &p.steps, &Selection::All, "", &mut set, 0);
@@ -135,6 +150,7 @@ pub(super) fn check(
             .collect(),
         scenarios: scenarios
             .par_iter()
+            .filter(|(id, _)| wanted_scenarios.contains(id.as_str()))
             // A scenario including a procedure whose file has an error (reported already) has
             // anchors nobody knows: its fragments are not checked this time.
             .filter(|(_, s)| {
@@ -168,6 +184,7 @@ pub(super) fn check(
             .collect(),
         pages: pages
             .par_iter()
+            .filter(|(id, _)| wanted_pages.contains(id.as_str()))
             .map(|(id, p)| {
                 let per_lang = languages
                     .iter()
@@ -217,7 +234,7 @@ fn check_text(
 ) -> Vec<Diagnostic> {
     let file = &files[origin.file];
     let error = |span: std::ops::Range<usize>, message: String| {
-        Diagnostic::error(&file.path, message).at(file.locate(span)).key(origin.key.clone())
+        Diagnostic::error(&file.path, message).at(file.locate(span)).key(&*origin.key)
     };
     // A text too long or too deeply nested to render safely is refused, and not read further.
     if let Err(limit) = &scan.limit {
@@ -285,7 +302,7 @@ fn check_text(
             } else {
                 file.locate_in(origin.span.clone(), &link.dest)
             };
-            out.push(Diagnostic::error(&file.path, message).at(loc).key(origin.key.clone()));
+            out.push(Diagnostic::error(&file.path, message).at(loc).key(&*origin.key));
         }
     }
     out

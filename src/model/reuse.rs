@@ -231,7 +231,7 @@ pub(super) fn check(
         }
     }
     for p in procedures.values() {
-        for step in &p.steps {
+        for step in p.steps.iter() {
             if let Some(inc) = &step.include {
                 uses.entry(inc.procedure.clone()).or_default().push(Use {
                     user: User::Procedure(p.id.clone()),
