@@ -266,7 +266,7 @@ pub fn resolve(
     let mut texts = Texts {
         languages: &languages,
         files: Vec::new(),
-        origins: Vec::new(),
+        origins: cache.map(ResolveCache::origins_buffer).unwrap_or_default(),
         diags: &mut diags,
         translations: translations.as_ref(),
     };
@@ -382,6 +382,9 @@ pub fn resolve(
         }
         _ => None,
     };
+    if let Some(c) = cache {
+        c.recycle(std::mem::take(&mut texts.origins));
+    }
     (site, diags)
 }
 

@@ -14,6 +14,7 @@ use crate::markdown::Scan;
 use rustc_hash::FxHashMap as HashMap;
 use std::any::Any;
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Kept by `serve` between rebuilds; `build` and `check` do without.
@@ -30,6 +31,9 @@ struct Inner {
     files: HashMap<usize, FileEntry>,
     scans: HashMap<(usize, usize), ScanEntry>,
     generation: u64,
+    /// The last rebuild's list of texts, emptied: a rebuild records hundreds of thousands of
+    /// texts, and a vector that size allocated afresh each time costs more than filling it.
+    spare: Vec<(TextOrigin, Arc<str>)>,
 }
 
 struct FileEntry {
@@ -44,7 +48,8 @@ struct FileEntry {
 struct ScanEntry {
     _keep: Arc<str>,
     scan: Arc<Scan>,
-    used: u64,
+    /// The last generation that used it (set by lookups running in parallel).
+    used: AtomicU64,
 }
 
 impl ResolveCache {
@@ -69,21 +74,34 @@ impl ResolveCache {
         let mut inner = self.lock();
         let g = inner.generation;
         inner.files.retain(|_, e| e.used == g);
-        inner.scans.retain(|_, e| e.used == g);
+        inner.scans.retain(|_, e| e.used.load(Ordering::Relaxed) == g);
     }
 
-    /// The scans kept for these texts (`None` where there is none), looked up under one lock.
+    /// The scans kept for these texts (`None` where there is none), looked up in parallel under
+    /// one lock.
     pub(super) fn scans(&self, texts: &[(TextOrigin, Arc<str>)]) -> Vec<Option<Arc<Scan>>> {
-        let mut inner = self.lock();
+        use rayon::prelude::*;
+        let inner = self.lock();
         let g = inner.generation;
         texts
-            .iter()
+            .par_iter()
             .map(|(_, md)| {
-                let e = inner.scans.get_mut(&scan_key(md))?;
-                e.used = g;
+                let e = inner.scans.get(&scan_key(md))?;
+                e.used.store(g, Ordering::Relaxed);
                 Some(Arc::clone(&e.scan))
             })
             .collect()
+    }
+
+    /// An empty vector for this rebuild's texts, with the room the last one needed.
+    pub(super) fn origins_buffer(&self) -> Vec<(TextOrigin, Arc<str>)> {
+        std::mem::take(&mut self.lock().spare)
+    }
+
+    /// Takes back the texts' vector at the end of a rebuild, emptied.
+    pub(super) fn recycle(&self, mut origins: Vec<(TextOrigin, Arc<str>)>) {
+        origins.clear();
+        self.lock().spare = origins;
     }
 
     /// Keeps scans made in this rebuild.
@@ -91,7 +109,7 @@ impl ResolveCache {
         let mut inner = self.lock();
         let used = inner.generation;
         for (md, scan) in made {
-            inner.scans.insert(scan_key(&md), ScanEntry { _keep: md, scan, used });
+            inner.scans.insert(scan_key(&md), ScanEntry { _keep: md, scan, used: AtomicU64::new(used) });
         }
     }
 }
