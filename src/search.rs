@@ -312,9 +312,9 @@ mod tests {
             "セキュリティの既定値群を有効にする",
             "「サーバー」を選択します。",
             "か\u{3099}",   // a combining voiced mark: NFKC composes が
-            "ｶﾀｶﾅとＴＸＴ",  // half- and full-width forms
+            "ｶﾀｶﾅとＴＸＴ", // half- and full-width forms
             "ワッフル・メニュー",
-            "ヿ",             // the koto digraph, which NFKC spells out
+            "ヿ", // the koto digraph, which NFKC spells out
             "Azure Active Directory の管理センター",
             "\u{3000}全角スペース",
         ] {

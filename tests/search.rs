@@ -180,3 +180,19 @@ fn a_large_index_is_sharded_and_a_query_needs_only_its_shards() {
         assert!(loaded * 4 < total, "{lang}: {query} loads {loaded} of {total} bytes");
     }
 }
+
+#[test]
+fn two_builds_of_a_large_site_write_the_same_bytes() {
+    // More sources than the index tokenizes in one parallel batch, and pages rendered on every
+    // thread: nothing in the output may depend on which thread finished first (the next build
+    // reuses unchanged files of the previous output).
+    let site = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    large_site(site.path(), 1200);
+    let first = read_tree(&build_ok(site.path()));
+    let second = read_tree(&build_ok(site.path()));
+    assert!(first.keys().any(|k| k.starts_with("assets/search/ja/s")), "the index was not built");
+    assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>(), "the same files");
+    for (path, bytes) in &first {
+        assert!(second[path] == *bytes, "{path} differs between two builds of the same site");
+    }
+}
