@@ -177,6 +177,17 @@ pub struct Scan {
     pub headings: Vec<(String, Range<usize>)>,
 }
 
+/// Whether [`scan`] would find nothing in `md`, known without parsing it: one line (a heading
+/// underline needs two), no `[`, `<` or `#` (no link, image, autolink, HTML or ATX heading), and
+/// too few punctuation characters to nest anything [`MAX_NESTING`] deep (each level needs one).
+/// Most step texts are such lines.
+pub fn scan_finds_nothing(md: &str) -> bool {
+    let line = md.trim_end_matches(['\n', '\r']);
+    line.len() <= 4096
+        && !line.bytes().any(|b| matches!(b, b'\n' | b'\r' | b'[' | b'<' | b'#'))
+        && line.bytes().filter(u8::is_ascii_punctuation).count() < MAX_NESTING - 10
+}
+
 /// Scans `md` once for [`check_limits`], [`links`] and [`heading_ids`].
 pub fn scan(md: &str) -> Scan {
     let mut out = Scan { limit: Ok(()), links: Vec::new(), headings: Vec::new() };
@@ -553,6 +564,36 @@ pub fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_the_scan_may_skip_have_nothing_to_scan() {
+        let skipped = [
+            "表示されたダイアログで「**テスト接続**」をクリックし、変更を確定します。\n",
+            "In **Group name**, enter `proxy.example.local:8080`.",
+            "Select *Accounts* > **Users**.",
+            "- a list item with _emphasis_\r\n",
+            &"*".repeat(80),
+        ];
+        for md in skipped {
+            assert!(scan_finds_nothing(md), "{md}");
+            let s = scan(md);
+            assert!(s.limit.is_ok() && s.links.is_empty() && s.headings.is_empty(), "{md}");
+        }
+        let deep = ">".repeat(150);
+        let scanned = [
+            "See [the guide](page:guide).",
+            "<https://example.com>",
+            "# Title",
+            "Title\n===",
+            "two\nlines",
+            deep.as_str(),
+            "![image](x.png)",
+        ];
+        for md in scanned {
+            assert!(!scan_finds_nothing(md), "{md}");
+        }
+        assert!(scan(&deep).limit.is_err(), "a line of 150 `>` nests too deep");
+    }
 
     #[test]
     fn plain_lines_skip_the_parser_with_the_same_result() {

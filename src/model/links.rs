@@ -69,7 +69,8 @@ pub(super) fn check(
     let languages = texts.languages;
     // Every text is scanned once (or its scan is kept from the last rebuild), in parallel; the
     // anchors of pages come from the same scans, found by the text's address.
-    // Most texts have no link and no heading: they share one empty scan.
+    // Most texts have no link and no heading: they share one empty scan, and most of those are
+    // known without parsing them.
     let kept = cache.map_or_else(|| vec![None; texts.origins.len()], |c| c.scans(&texts.origins));
     let empty = Arc::new(Scan { limit: Ok(()), links: Vec::new(), headings: Vec::new() });
     let scans: Vec<(Arc<Scan>, bool)> = texts
@@ -78,6 +79,7 @@ pub(super) fn check(
         .zip(kept)
         .map(|((_, md), kept)| match kept {
             Some(scan) => (scan, false),
+            None if crate::markdown::scan_finds_nothing(md) => (Arc::clone(&empty), true),
             None => {
                 let scan = scan(md);
                 let none = scan.limit.is_ok() && scan.links.is_empty() && scan.headings.is_empty();
