@@ -15,6 +15,15 @@ use vlsc_docs::{BuildError, BuildOptions};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// A one-shot build's memory is mostly short-lived: on transparent huge pages (which the
+/// allocator asks for) a 2 MiB page stays resident for a few live bytes, 15-30 MiB more at the
+/// peak of a 10,000-page build, for no measurable speed. `serve`, which rebuilds again and again
+/// into the same memory, keeps them: there they save page faults.
+fn without_huge_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -23,6 +32,9 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
+    if matches!(cli.command, Command::Build { .. } | Command::Check { .. }) {
+        without_huge_pages();
+    }
     match cli.command {
         Command::Build { root, output, force, report } => build(
             BuildOptions { root, output, force, ..BuildOptions::default() },
