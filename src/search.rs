@@ -46,20 +46,15 @@ pub fn normalize(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
-    // Nearly all text is ASCII, kana and ideographs, which NFKC leaves as they are and which have
-    // no case: one pass, without the normalization tables, unless another character turns up.
+    // Nearly all text is ASCII, kana and ideographs, which NFKC leaves as they are: one pass,
+    // without the normalization tables, unless another character turns up.
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if is_stable_japanese(c) {
-            if !is_dropped(c) {
-                out.push(c);
-            }
-        } else {
+        if !c.is_ascii() && !is_stable_japanese(c) {
             out.clear();
             return normalize_any(text, out);
         }
+        push_folded(&mut out, c);
     }
     out
 }
@@ -72,25 +67,27 @@ fn is_stable_japanese(c: char) -> bool {
 
 /// [`normalize`] for any text.
 fn normalize_any(text: &str, mut out: String) -> String {
-    let mut push = |c: char| {
-        // ASCII and Japanese (no case) skip the case table: they are nearly all of the text.
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if is_cjk(c) {
-            if !is_dropped(c) {
-                out.push(c);
-            }
-        } else {
-            out.extend(c.to_lowercase().filter(|c| !is_dropped(*c)));
-        }
-    };
     // Most text is already in NFKC: the quick check is far cheaper than normalizing.
     if unicode_normalization::is_nfkc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
-        text.chars().for_each(&mut push);
+        text.chars().for_each(|c| push_folded(&mut out, c));
     } else {
-        text.nfkc().for_each(&mut push);
+        text.nfkc().for_each(|c| push_folded(&mut out, c));
     }
     out
+}
+
+/// Appends `c` (already in NFKC) lower-cased, unless it is a dropped mark.
+fn push_folded(out: &mut String, c: char) {
+    // ASCII and Japanese (no case) skip the case table: they are nearly all of the text.
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+    } else if is_cjk(c) {
+        if !is_dropped(c) {
+            out.push(c);
+        }
+    } else {
+        out.extend(c.to_lowercase().filter(|c| !is_dropped(*c)));
+    }
 }
 
 /// English words that would match nearly every text; neither indexed nor searched for.

@@ -68,11 +68,10 @@ pub(super) fn check(
 ) {
     let languages = texts.languages;
     // Every text is scanned once (or its scan is kept from the last rebuild), in parallel; the
-    // anchors of pages come from the same scans, found by the text's address.
-    // Most texts have no link and no heading: they share one empty scan, and most of those are
-    // known without parsing them.
+    // anchors of pages come from the same scans, found by the text's address. Most texts have no
+    // link and no heading: they share one empty scan, and most of those are known without parsing.
     let kept = cache.map_or_else(|| vec![None; texts.origins.len()], |c| c.scans(&texts.origins));
-    let empty = Arc::new(Scan { limit: Ok(()), links: Vec::new(), headings: Vec::new() });
+    let empty = Arc::new(Scan::empty());
     let scans: Vec<(Arc<Scan>, bool)> = texts
         .origins
         .par_iter()
@@ -82,8 +81,7 @@ pub(super) fn check(
             None if crate::markdown::scan_finds_nothing(md) => (Arc::clone(&empty), true),
             None => {
                 let scan = scan(md);
-                let none = scan.limit.is_ok() && scan.links.is_empty() && scan.headings.is_empty();
-                (if none { Arc::clone(&empty) } else { Arc::new(scan) }, true)
+                (if scan.found_nothing() { Arc::clone(&empty) } else { Arc::new(scan) }, true)
             }
         })
         .collect();
@@ -208,11 +206,11 @@ pub(super) fn check(
         .origins
         .par_iter()
         .zip(&scans)
-        .map(|((origin, _), (scan, _))| {
-            // Nothing to check in a text within the limits with no link and no heading.
-            let nothing = scan.limit.is_ok() && scan.links.is_empty() && scan.headings.is_empty();
-            if nothing { Vec::new() } else { check_text(files, origin, scan, &anchors, ids) }
-        })
+        .map(
+            |((origin, _), (scan, _))| {
+                if scan.found_nothing() { Vec::new() } else { check_text(files, origin, scan, &anchors, ids) }
+            },
+        )
         .collect();
     if let Some(c) = cache {
         let made = texts.origins.iter().zip(&scans).filter(|(_, (_, made))| *made);
