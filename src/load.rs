@@ -8,7 +8,7 @@ use crate::diag::{Diagnostic, Diagnostics, SourceFile};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::any::Any;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use toml::Spanned;
@@ -436,14 +436,50 @@ pub struct Broken {
 /// stamp on disk than in the cache. A file modified shortly before it was read is not kept at all
 /// (git calls it "racily clean"): a second write of the same length within the file system's
 /// timestamp granularity would leave the same stamp on different contents.
+///
+/// When a watcher reports every change ([`LoadCache::watching`], [`LoadCache::changed`]), a
+/// load goes by the changes reported since the last one began instead: the folder listings of
+/// `content/` are kept while no file appears, disappears or stops being a file, and a kept file
+/// that was not reported is used without even a `stat` (12,000 of them cost ~20 ms). Files
+/// reached through a symbolic link are always checked: a watcher does not see their targets.
 #[derive(Default)]
 pub struct LoadCache {
-    entries: std::sync::Mutex<HashMap<PathBuf, CacheEntry>>,
+    state: std::sync::Mutex<CacheState>,
+    /// Changes reported since the current load began.
+    reported: std::sync::Mutex<Reported>,
+}
+
+#[derive(Default)]
+struct CacheState {
+    entries: HashMap<PathBuf, CacheEntry>,
+    /// The changes the current load goes by: `None` when they are not known.
+    changes: Option<Arc<HashSet<PathBuf>>>,
+    /// The last listing of each kind's folder.
+    listings: HashMap<ContentKind, Arc<Listing>>,
+}
+
+#[derive(Default)]
+struct Reported {
+    /// Whether a watcher reports changes at all.
+    watching: bool,
+    /// The paths reported (from the site's root); `None` when the watcher may have missed some.
+    paths: Option<HashSet<PathBuf>>,
 }
 
 struct CacheEntry {
     stamp: (std::time::SystemTime, u64),
     value: Arc<dyn Any + Send + Sync>,
+}
+
+/// A kind's folder as walked: what [`walk`] found, before any file was read.
+struct Listing {
+    /// (path from the site root, path below the kind's folder), sorted.
+    files: Vec<(PathBuf, String)>,
+    /// Section folders below the kind's folder, the kind's folder itself (`""`) first.
+    folders: Vec<String>,
+    diags: Vec<Diagnostic>,
+    /// The files reached through no symbolic link, whose changes a watcher reports.
+    watched: HashSet<PathBuf>,
 }
 
 /// A file's modification time and length, and when they were taken.
@@ -460,6 +496,85 @@ struct Stamp {
 const RACY_WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl LoadCache {
+    fn state(&self) -> std::sync::MutexGuard<'_, CacheState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn reported(&self) -> std::sync::MutexGuard<'_, Reported> {
+        self.reported.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// From now on, every change to the site is reported with [`LoadCache::changed`].
+    pub fn watching(&self) {
+        let mut r = self.reported();
+        r.watching = true;
+        r.paths = Some(HashSet::new());
+    }
+
+    /// Reports a change to `path` (absolute, or below `root`), or with `None` that changes may
+    /// have been missed (the watcher overflowed or failed): the next load checks every file.
+    pub fn changed(&self, root: &Path, path: Option<&Path>) {
+        let mut r = self.reported();
+        match (path.and_then(|p| p.strip_prefix(root).ok()), r.paths.as_mut()) {
+            (Some(rel), Some(paths)) => {
+                paths.insert(rel.to_path_buf());
+            }
+            _ => r.paths = None,
+        }
+    }
+
+    /// Starts a load: it goes by the changes reported until now, and later ones wait for the
+    /// next load. Taken before any file is read, so that a change made during the load is seen
+    /// by the next one.
+    fn begin(&self) {
+        let changes = {
+            let mut r = self.reported();
+            let fresh = r.watching.then(HashSet::new);
+            std::mem::replace(&mut r.paths, fresh)
+        };
+        self.state().changes = changes.map(Arc::new);
+    }
+
+    /// `rel`'s parsed value when the watcher says it did not change since it was kept.
+    fn unchanged<T: Clone + 'static>(&self, rel: &Path) -> Option<T> {
+        let state = self.state();
+        let changes = state.changes.as_ref()?;
+        if changes.contains(rel) || !state.listings.values().any(|l| l.watched.contains(rel)) {
+            return None;
+        }
+        state.entries.get(rel)?.value.downcast_ref::<T>().cloned()
+    }
+
+    /// The kept listing of `kind`, unless a reported change adds, removes or replaces one of its
+    /// files or folders.
+    fn listing(&self, root: &Path, kind: ContentKind) -> Option<Arc<Listing>> {
+        let state = self.state();
+        let changes = state.changes.as_ref()?;
+        let listing = state.listings.get(&kind)?;
+        let base = Path::new("content").join(kind.folder());
+        let structural = |rel: &PathBuf| {
+            if !(rel.starts_with(&base) || base.starts_with(rel)) {
+                return false;
+            }
+            let name = rel.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            if is_editor_artifact(&name) || name.chars().all(|c| c.is_ascii_digit()) {
+                // Skipped by the walk (vim's `4913` probe file is all digits).
+                return false;
+            }
+            // A file edited in place stays; one that came and went (an editor's temporary
+            // file renamed over the real one) changes nothing. Anything else changes the listing.
+            match std::fs::symlink_metadata(root.join(rel)) {
+                Ok(_) => !(listing.watched.contains(rel) && root.join(rel).is_file()),
+                Err(_) => listing.watched.contains(rel) || listing.folders.iter().any(|f| base.join(f) == *rel),
+            }
+        };
+        (!changes.iter().any(structural)).then(|| Arc::clone(listing))
+    }
+
+    fn keep_listing(&self, kind: ContentKind, listing: Arc<Listing>) {
+        self.state().listings.insert(kind, listing);
+    }
+
     /// `rel`'s stamp, to be taken before reading it.
     fn stamp(root: &Path, rel: &Path) -> Option<Stamp> {
         let taken = std::time::SystemTime::now();
@@ -475,19 +590,19 @@ impl LoadCache {
     }
 
     fn get<T: Clone + 'static>(&self, rel: &Path, stamp: &Stamp) -> Option<T> {
-        let entries = self.entries.lock().ok()?;
-        let entry = entries.get(rel).filter(|e| e.stamp == (stamp.modified, stamp.len))?;
+        let state = self.state();
+        let entry = state.entries.get(rel).filter(|e| e.stamp == (stamp.modified, stamp.len))?;
         entry.value.downcast_ref::<T>().cloned()
     }
 
     /// Keeps `value`, read after `stamp` was taken, unless the stamp cannot be trusted.
     fn put<T: Send + Sync + 'static>(&self, rel: &Path, stamp: Stamp, value: T) {
-        let Ok(mut entries) = self.entries.lock() else { return };
+        let mut state = self.state();
         if Self::trusted(stamp.modified, stamp.taken) {
-            entries
-                .insert(rel.to_path_buf(), CacheEntry { stamp: (stamp.modified, stamp.len), value: Arc::new(value) });
+            let entry = CacheEntry { stamp: (stamp.modified, stamp.len), value: Arc::new(value) };
+            state.entries.insert(rel.to_path_buf(), entry);
         } else {
-            entries.remove(rel);
+            state.entries.remove(rel);
         }
     }
 }
@@ -538,6 +653,55 @@ mod cache_tests {
         assert_eq!(load(dir.path(), &cache), "2", "the second write has the same time and length");
     }
 
+    /// The procedures a cached load of the site at `root` finds: `id=title`.
+    fn procedures(root: &Path, cache: &LoadCache) -> Vec<String> {
+        let (raw, diags) = load_site_cached(root, Some(cache)).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(!diags.has_errors(), "{diags:?}");
+        let title = |p: &Parsed<RawProcedure>| p.value.title.get_ref().get("en").map(|t| t.get_ref().to_string());
+        raw.procedures.iter().map(|p| format!("{}={}", p.id, title(p).unwrap_or_default())).collect()
+    }
+
+    #[test]
+    fn a_watched_load_goes_by_the_reported_changes() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        std::fs::create_dir_all(root.join("content/procedures")).unwrap_or_else(|e| panic!("{e}"));
+        write(root, "book.toml", "[book]\ntitle = { en = \"T\" }\nlanguages = [\"en\"]\n", old);
+        let procedure = |title: &str| format!("title = {{ en = \"{title}\" }}\n");
+        let at = |rel: &str| root.join(rel);
+        write(root, "content/procedures/a.toml", &procedure("A1"), old);
+        let cache = LoadCache::default();
+        cache.watching();
+        assert_eq!(procedures(root, &cache), ["a=A1"]);
+
+        // What the watcher did not report is not looked at: neither an edit (with a new stamp)
+        // nor a new file.
+        write(root, "content/procedures/a.toml", &procedure("A2"), old + Duration::from_secs(1));
+        write(root, "content/procedures/b.toml", &procedure("B1"), old);
+        assert_eq!(procedures(root, &cache), ["a=A1"], "nothing was reported");
+        // A temporary file that came and went leaves the listing as it was.
+        cache.changed(root, Some(&at("content/procedures/tmp-123")));
+        assert_eq!(procedures(root, &cache), ["a=A1"], "the listing was kept");
+
+        cache.changed(root, Some(&at("content/procedures/a.toml")));
+        assert_eq!(procedures(root, &cache), ["a=A2"], "an edit in place, reported");
+        cache.changed(root, Some(&at("content/procedures/b.toml")));
+        assert_eq!(procedures(root, &cache), ["a=A2", "b=B1"], "a new file, reported");
+        std::fs::remove_file(at("content/procedures/a.toml")).unwrap_or_else(|e| panic!("{e}"));
+        cache.changed(root, Some(&at("content/procedures/a.toml")));
+        assert_eq!(procedures(root, &cache), ["b=B1"], "a removed file, reported");
+
+        // When the watcher may have missed changes, every file is checked.
+        write(root, "content/procedures/b.toml", &procedure("B2"), old + Duration::from_secs(2));
+        cache.changed(root, None);
+        assert_eq!(procedures(root, &cache), ["b=B2"]);
+        // A path outside the site is a change nobody can place: every file is checked too.
+        write(root, "content/procedures/b.toml", &procedure("B3"), old + Duration::from_secs(3));
+        cache.changed(root, Some(Path::new("/elsewhere/b.toml")));
+        assert_eq!(procedures(root, &cache), ["b=B3"]);
+    }
+
     #[test]
     fn a_file_modified_long_before_it_was_read_is_not_read_again() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -569,6 +733,9 @@ pub fn load_site(root: &Path) -> Result<(RawSite, Diagnostics), LoadError> {
 
 /// [`load_site`], reusing the files of `cache` that did not change since they were parsed.
 pub fn load_site_cached(root: &Path, cache: Option<&LoadCache>) -> Result<(RawSite, Diagnostics), LoadError> {
+    if let Some(c) = cache {
+        c.begin();
+    }
     let mut diags = Diagnostics::default();
     let book_path = root.join("book.toml");
     if !book_path.is_file() {
@@ -666,6 +833,9 @@ fn read_toml<T: DeserializeOwned + Clone + Send + Sync + 'static>(
     cache: Option<&LoadCache>,
     diags: &mut Diagnostics,
 ) -> Option<Parsed<T>> {
+    if let Some(hit) = cache.and_then(|c| c.unchanged::<Parsed<T>>(rel)) {
+        return Some(hit);
+    }
     let stamp = cache.and_then(|_| LoadCache::stamp(root, rel));
     if let Some(hit) = cache.zip(stamp.as_ref()).and_then(|(c, s)| c.get::<Parsed<T>>(rel, s)) {
         return Some(hit);
@@ -777,9 +947,10 @@ fn read_i18n(
 }
 
 /// Walks `content/<kind>/` recursively, sorted by name, editor artifacts and hidden entries
-/// skipped. Returns each file as (path from the site root, path below the kind's folder) and
-/// records every section folder with its `_section.toml`, reporting folders that lack one and
-/// entries that are neither files nor folders.
+/// skipped (or takes the kept listing when nothing was added or removed). Returns each file as
+/// (path from the site root, path below the kind's folder) and records every section folder with
+/// its `_section.toml`, reporting folders that lack one and entries that are neither files nor
+/// folders.
 fn walk(
     root: &Path,
     kind: ContentKind,
@@ -787,13 +958,56 @@ fn walk(
     sections: &mut Vec<RawSectionDir>,
     diags: &mut Diagnostics,
 ) -> Vec<(PathBuf, String)> {
+    let listing = match cache.and_then(|c| c.listing(root, kind)) {
+        Some(kept) => kept,
+        None => {
+            let listing = Arc::new(list(root, kind));
+            if let Some(c) = cache {
+                c.keep_listing(kind, Arc::clone(&listing));
+            }
+            listing
+        }
+    };
+    for d in &listing.diags {
+        diags.push(d.clone());
+    }
+    let base = Path::new("content").join(kind.folder());
+    // Each folder's `_section.toml` is taken out of the item files.
+    let is_section_file = |sub: &str| sub == "_section.toml" || sub.ends_with("/_section.toml");
+    let section_files: HashMap<&str, &PathBuf> =
+        listing.files.iter().filter(|(_, sub)| is_section_file(sub)).map(|(rel, sub)| (sub.as_str(), rel)).collect();
+    for folder in &listing.folders {
+        let file_sub = if folder.is_empty() { "_section.toml".to_string() } else { format!("{folder}/_section.toml") };
+        let file = match section_files.get(file_sub.as_str()) {
+            Some(rel) => read_toml::<RawSectionFile>(root, rel, folder.clone(), cache, diags),
+            None if folder.is_empty() => None,
+            None => {
+                diags.push(Diagnostic::error(
+                    base.join(folder),
+                    format!(
+                        "section folder `{folder}` has no _section.toml: create {} with at least `title = {{ … }}`",
+                        base.join(folder).join("_section.toml").display()
+                    ),
+                ));
+                None
+            }
+        };
+        sections.push(RawSectionDir { kind, path: folder.clone(), file });
+    }
+    listing.files.iter().filter(|(_, sub)| !is_section_file(sub)).cloned().collect()
+}
+
+/// Lists `content/<kind>/` for [`walk`].
+fn list(root: &Path, kind: ContentKind) -> Listing {
     let base = Path::new("content").join(kind.folder());
     let abs = root.join(&base);
+    let mut listing =
+        Listing { files: Vec::new(), folders: vec![String::new()], diags: Vec::new(), watched: HashSet::new() };
     if !abs.is_dir() {
-        return Vec::new();
+        return listing;
     }
-    let mut files = Vec::new();
-    let mut folders = vec![String::new()];
+    // Folders reached through a symbolic link: nothing below them is watched.
+    let mut linked: Vec<PathBuf> = Vec::new();
     let mut walker = walkdir::WalkDir::new(&abs).min_depth(1).follow_links(true).sort_by_file_name().into_iter();
     while let Some(entry) = walker.next() {
         let e = match entry {
@@ -805,7 +1019,7 @@ fn walk(
                 } else {
                     format!("cannot read: {err}")
                 };
-                diags.push(Diagnostic::error(at, message));
+                listing.diags.push(Diagnostic::error(at, message));
                 continue;
             }
         };
@@ -819,44 +1033,30 @@ fn walk(
         let Ok(sub) = e.path().strip_prefix(&abs) else { continue };
         let sub = sub.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
         let rel = base.join(e.path().strip_prefix(&abs).unwrap_or(e.path()));
+        let through_link = e.path_is_symlink() || linked.iter().any(|l| rel.starts_with(l));
         if e.file_type().is_dir() {
             if !sub.split('/').all(crate::ids::is_valid_id) {
-                diags.push(Diagnostic::error(
+                listing.diags.push(Diagnostic::error(
                     &rel,
                     format!("invalid section folder name `{name}`: use lowercase letters, digits and single hyphens"),
                 ));
                 walker.skip_current_dir();
                 continue;
             }
-            folders.push(sub);
+            if through_link {
+                linked.push(rel);
+            }
+            listing.folders.push(sub);
         } else if e.file_type().is_file() {
-            files.push((rel, sub));
+            if !through_link {
+                listing.watched.insert(rel.clone());
+            }
+            listing.files.push((rel, sub));
         } else {
-            diags.push(Diagnostic::error(&rel, "not a regular file (a pipe, socket or device?): remove it"));
+            listing.diags.push(Diagnostic::error(&rel, "not a regular file (a pipe, socket or device?): remove it"));
         }
     }
-    // Each folder's `_section.toml` is taken out of the item files.
-    let (section_files, items): (Vec<_>, Vec<_>) =
-        files.into_iter().partition(|(_, sub)| sub == "_section.toml" || sub.ends_with("/_section.toml"));
-    for folder in folders {
-        let file_sub = if folder.is_empty() { "_section.toml".to_string() } else { format!("{folder}/_section.toml") };
-        let file = match section_files.iter().find(|(_, s)| *s == file_sub) {
-            Some((rel, _)) => read_toml::<RawSectionFile>(root, rel, folder.clone(), cache, diags),
-            None if folder.is_empty() => None,
-            None => {
-                diags.push(Diagnostic::error(
-                    base.join(&folder),
-                    format!(
-                        "section folder `{folder}` has no _section.toml: create {} with at least `title = {{ … }}`",
-                        base.join(&folder).join("_section.toml").display()
-                    ),
-                ));
-                None
-            }
-        };
-        sections.push(RawSectionDir { kind, path: folder, file });
-    }
-    items
+    listing
 }
 
 fn read_pages(
@@ -907,6 +1107,9 @@ fn read_page(
 ) -> Option<RawPageFile> {
     if !check_item_id(rel, &id, diags) {
         return None;
+    }
+    if let Some(hit) = cache.and_then(|c| c.unchanged::<RawPageFile>(rel)) {
+        return Some(hit);
     }
     let stamp = cache.and_then(|_| LoadCache::stamp(root, rel));
     if let Some(hit) = cache.zip(stamp.as_ref()).and_then(|(c, s)| c.get::<RawPageFile>(rel, s)) {

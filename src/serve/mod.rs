@@ -182,12 +182,18 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
     let state = Arc::new(AppState::new());
     // Watching starts before the first build, so that an edit saved while it runs is not lost.
     let (rebuilder, watched) = (Arc::clone(&state), root.clone());
+    let (noticer, noticed) = (Arc::clone(&state), root.clone());
     let _watcher = watch::start(
         root.clone(),
+        // Loads go by the changes the watcher reports instead of checking every file.
+        move |path| noticer.cache.load.changed(&noticed, path),
         // The first build may fail: the server starts anyway and shows the errors.
-        || match state.rebuild(&root) {
-            Ok(report) => println!("built: {report}"),
-            Err(report) => eprintln!("first build failed: {report}"),
+        || {
+            state.cache.load.watching();
+            match state.rebuild(&root) {
+                Ok(report) => println!("built: {report}"),
+                Err(report) => eprintln!("first build failed: {report}"),
+            }
         },
         move || rebuilder.rebuild(&watched),
     )?;

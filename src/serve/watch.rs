@@ -18,23 +18,31 @@ const QUIET: Duration = Duration::from_millis(30);
 const MAX_WAIT: Duration = Duration::from_millis(300);
 
 /// Starts watching `root`, then runs `first_build`: a change made while it runs is seen, not lost.
-/// From then on, calls `rebuild` after every debounced batch of changes to the site's sources and
-/// prints its one-line report. The returned watcher must be kept alive.
+/// Every change is told to `notice` as soon as it is seen (`None`: changes may have been missed),
+/// before any rebuild that could read it. From then on, calls `rebuild` after every debounced
+/// batch of changes to the site's sources and prints its one-line report. The returned watcher
+/// must be kept alive.
 pub fn start(
     root: PathBuf,
+    notice: impl Fn(Option<&Path>) + Send + 'static,
     first_build: impl FnOnce(),
     rebuild: impl FnMut() -> Result<String, String> + Send + 'static,
 ) -> Result<notify::RecommendedWatcher, ServeError> {
     let (tx, rx) = mpsc::channel::<PathBuf>();
-    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        if let Ok(event) = res {
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| match res {
+        Ok(event) => {
+            if event.need_rescan() {
+                notice(None);
+            }
             if matches!(event.kind, notify::EventKind::Access(_)) {
                 return;
             }
             for p in event.paths {
+                notice(Some(&p));
                 let _ = tx.send(p);
             }
         }
+        Err(_) => notice(None),
     })
     .map_err(|source| ServeError::Watch { path: root.clone(), source })?;
     watcher
@@ -295,16 +303,22 @@ mod tests {
         let root = dir.path().canonicalize().unwrap_or_else(|e| panic!("{e}"));
         std::fs::create_dir(root.join("content")).unwrap_or_else(|e| panic!("{e}"));
         let (tx, rx) = mpsc::channel();
+        let noticed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (record, seen) = (std::sync::Arc::clone(&noticed), std::sync::Arc::clone(&noticed));
+        let edited = root.join("content/a.toml");
         let _watcher = start(
             root.clone(),
+            move |p| record.lock().unwrap_or_else(|e| panic!("{e}")).push(p.map(Path::to_path_buf)),
             // The first build has read the file; the author saves it again before it ends.
-            || std::fs::write(root.join("content/a.toml"), "edited").unwrap_or_else(|e| panic!("{e}")),
+            || std::fs::write(&edited, "edited").unwrap_or_else(|e| panic!("{e}")),
             move || {
-                let _ = tx.send(());
+                // The change was noticed before the rebuild that reads it.
+                let _ = tx.send(seen.lock().unwrap_or_else(|e| panic!("{e}")).clone());
                 Ok("rebuilt".to_string())
             },
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(()), "the edit was lost");
+        let noticed = rx.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|_| panic!("the edit was lost"));
+        assert!(noticed.contains(&Some(root.join("content/a.toml"))), "not noticed first: {noticed:?}");
     }
 }
