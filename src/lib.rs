@@ -25,6 +25,7 @@ pub mod timing;
 
 use diag::Diagnostics;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
@@ -54,7 +55,7 @@ pub struct Compiled {
 }
 
 /// Loads and validates the site at `root` and its theme: everything but rendering.
-pub fn load_and_validate(root: &Path) -> Result<(model::Site, theme::Theme, Diagnostics), BuildError> {
+pub fn load_and_validate(root: &Path) -> Result<(model::Site, Arc<theme::Theme>, Diagnostics), BuildError> {
     load_and_validate_cached(root, None)
 }
 
@@ -63,6 +64,7 @@ pub fn load_and_validate(root: &Path) -> Result<(model::Site, theme::Theme, Diag
 pub struct Caches {
     pub load: load::LoadCache,
     pub resolve: model::ResolveCache,
+    pub theme: theme::ThemeCache,
 }
 
 /// [`load_and_validate`], reusing unchanged parsed files and their validation from `caches`
@@ -70,7 +72,7 @@ pub struct Caches {
 pub fn load_and_validate_cached(
     root: &Path,
     caches: Option<&Caches>,
-) -> Result<(model::Site, theme::Theme, Diagnostics), BuildError> {
+) -> Result<(model::Site, Arc<theme::Theme>, Diagnostics), BuildError> {
     let started = Instant::now();
     let (raw, mut diags) = match load::load_site_cached(root, caches.map(|c| &c.load)) {
         Ok(r) => r,
@@ -80,7 +82,7 @@ pub fn load_and_validate_cached(
     timing::report("load", started);
     let theme_name = raw.book.value.book.theme.as_ref().map(|t| t.get_ref().clone());
     let theme_at = raw.book.value.book.theme.as_ref().map(|t| raw.book.file.locate(t.span()));
-    let theme = theme::load_theme(root, theme_name.as_deref(), theme_at, &mut diags);
+    let theme = theme::load_theme_cached(root, theme_name.as_deref(), theme_at, &mut diags, caches.map(|c| &c.theme));
     let (site, model_diags) = model::resolve(raw, &theme::ThemeStrings::builtin(), caches.map(|c| &c.resolve));
     diags.extend(model_diags);
     timing::report("load and resolve", started);

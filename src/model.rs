@@ -332,7 +332,7 @@ pub fn resolve(
             sc.value.sections.iter().filter_map(|s| s.get_ref().procedure.as_ref().map(|p| p.get_ref().as_str())),
         );
     }
-    for p in &raw.procedures {
+    for p in raw.procedures.iter().filter(|p| procedures.get(p.id.as_str()).is_none_or(|c| !c.includes.is_empty())) {
         used.extend(p.value.steps.iter().filter_map(|s| s.get_ref().include.as_ref().map(|i| i.get_ref().as_str())));
     }
     for id in procedures.keys() {

@@ -49,6 +49,11 @@ pub struct Theme {
     pub fingerprint: u64,
 }
 
+/// The last theme compiled, kept by `serve`: most rebuilds find the same templates and assets,
+/// and compiling them takes longer than reading them.
+#[derive(Default)]
+pub struct ThemeCache(std::sync::Mutex<Option<std::sync::Arc<Theme>>>);
+
 /// Loads the built-in theme, then the site's `themes/<name>/` over it when `name` is given.
 /// `at` is where book.toml names the theme, for the error when its folder is missing.
 pub fn load_theme(
@@ -57,6 +62,47 @@ pub fn load_theme(
     at: Option<crate::diag::Location>,
     diags: &mut Diagnostics,
 ) -> Option<Theme> {
+    let (sources, assets) = theme_sources(root, name, at, diags)?;
+    compile(sources, assets, diags)
+}
+
+/// [`load_theme`], taking the theme from `cache` when its templates and assets are the same.
+pub fn load_theme_cached(
+    root: &Path,
+    name: Option<&str>,
+    at: Option<crate::diag::Location>,
+    diags: &mut Diagnostics,
+    cache: Option<&ThemeCache>,
+) -> Option<std::sync::Arc<Theme>> {
+    let (sources, assets) = theme_sources(root, name, at, diags)?;
+    let Some(cache) = cache else { return compile(sources, assets, diags).map(std::sync::Arc::new) };
+    let fingerprint = fingerprint(&sources, &assets);
+    let mut kept = cache.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(theme) = kept.as_ref().filter(|t| t.fingerprint == fingerprint) {
+        return Some(std::sync::Arc::clone(theme));
+    }
+    let theme = std::sync::Arc::new(compile(sources, assets, diags)?);
+    *kept = Some(std::sync::Arc::clone(&theme));
+    Some(theme)
+}
+
+/// Templates by name (with the path shown in errors, and the text), and static files.
+type Sources = (BTreeMap<String, (String, String)>, BTreeMap<String, Vec<u8>>);
+
+fn fingerprint(sources: &BTreeMap<String, (String, String)>, assets: &BTreeMap<String, Vec<u8>>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    sources.hash(&mut h);
+    assets.hash(&mut h);
+    h.finish()
+}
+
+fn theme_sources(
+    root: &Path,
+    name: Option<&str>,
+    at: Option<crate::diag::Location>,
+    diags: &mut Diagnostics,
+) -> Option<Sources> {
     let mut sources: BTreeMap<String, (String, String)> = TEMPLATES
         .iter()
         .map(|(n, s)| (n.to_string(), (format!("(built-in theme)/templates/{n}"), s.to_string())))
@@ -99,15 +145,20 @@ pub fn load_theme(
             }
         }
     }
+    Some((sources, assets))
+}
+
+fn compile(
+    sources: BTreeMap<String, (String, String)>,
+    assets: BTreeMap<String, Vec<u8>>,
+    diags: &mut Diagnostics,
+) -> Option<Theme> {
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![".html"]);
     match tera.add_raw_templates(sources.iter().map(|(n, (_, t))| (n.as_str(), t.as_str()))) {
         Ok(()) => {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            sources.hash(&mut h);
-            assets.hash(&mut h);
-            Some(Theme { tera, assets, fingerprint: h.finish() })
+            let fingerprint = fingerprint(&sources, &assets);
+            Some(Theme { tera, assets, fingerprint })
         }
         Err(e) => {
             // Tera names the template at fault in its message; point at that file.

@@ -320,8 +320,17 @@ fn open_every_page(snapshot: &vlsc_docs::serve::Snapshot) -> usize {
 
 #[test]
 fn incremental_rebuilds_equal_full_builds() {
+    // Once with every file validated again, once with unchanged files' validation replayed.
+    incremental_rebuilds_equal_full_builds_in(false);
+    incremental_rebuilds_equal_full_builds_in(true);
+}
+
+fn incremental_rebuilds_equal_full_builds_in(aged: bool) {
     let site = common::site("basic");
     let root = site.path();
+    if aged {
+        age_files(root);
+    }
     let cache = vlsc_docs::Caches::default();
     let mut snapshot =
         vlsc_docs::serve::rebuild_cached(root, None, Some(&cache)).unwrap_or_else(|e| panic!("{e}")).snapshot;
@@ -622,10 +631,29 @@ fn a_folder_named_without_its_slash_is_redirected_to_it() {
     }
 }
 
+/// Files written just now are read again at every load (their stamps cannot be trusted yet),
+/// and so validated again: ages the site's files, so that unchanged ones come from the caches.
+fn age_files(root: &Path) {
+    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for e in walkdir::WalkDir::new(root).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+        let file = std::fs::File::options().write(true).open(e.path()).unwrap_or_else(|e| panic!("{e}"));
+        file.set_modified(old).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 #[test]
 fn kept_validation_never_hides_an_error() {
+    // Once with every file validated again, once with unchanged files' validation replayed.
+    kept_validation_never_hides_an_error_in(false);
+    kept_validation_never_hides_an_error_in(true);
+}
+
+fn kept_validation_never_hides_an_error_in(aged: bool) {
     let site = common::site("basic");
     let root = site.path();
+    if aged {
+        age_files(root);
+    }
     let caches = vlsc_docs::Caches::default();
     let rebuild =
         |prev: Option<&vlsc_docs::serve::Snapshot>| vlsc_docs::serve::rebuild_cached(root, prev, Some(&caches));
@@ -685,13 +713,7 @@ fn incremental_rebuilds_when_sections_change(watched: bool) {
     let cache = vlsc_docs::Caches::default();
     if watched {
         cache.load.watching();
-        // Files written just now are read again at every load whatever the watcher says (their
-        // stamps cannot be trusted yet): age them, so that unchanged ones come from the cache.
-        let old = std::time::SystemTime::now() - Duration::from_secs(3600);
-        for e in walkdir::WalkDir::new(root).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
-            let file = std::fs::File::options().write(true).open(e.path()).unwrap_or_else(|e| panic!("{e}"));
-            file.set_modified(old).unwrap_or_else(|e| panic!("{e}"));
-        }
+        age_files(root);
     }
     let mut snapshot =
         vlsc_docs::serve::rebuild_cached(root, None, Some(&cache)).unwrap_or_else(|e| panic!("{e}")).snapshot;

@@ -213,6 +213,7 @@ pub(super) fn check(
         )
         .collect();
     if let Some(c) = cache {
+        c.drop_quiet(|i| scans[i].0.found_nothing());
         let made = texts.origins.iter().zip(&scans).filter(|(_, (_, made))| *made);
         c.keep_scans(made.map(|((_, md), (scan, _))| (Arc::clone(md), Arc::clone(scan))).collect());
     }

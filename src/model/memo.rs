@@ -34,6 +34,8 @@ struct Inner {
     /// The last rebuild's list of texts, emptied: a rebuild records hundreds of thousands of
     /// texts, and a vector that size allocated afresh each time costs more than filling it.
     spare: Vec<(TextOrigin, Arc<str>)>,
+    /// The files converted or replayed by this rebuild, with where their texts are in its list.
+    placed: Vec<(usize, std::ops::Range<usize>)>,
 }
 
 struct FileEntry {
@@ -41,7 +43,11 @@ struct FileEntry {
     item: Arc<dyn Any + Send + Sync>,
     files: Vec<crate::diag::SourceFile>,
     diags: Vec<Diagnostic>,
+    /// Its texts; once their scans are known, only those with links or headings (the others have
+    /// nothing to check, and most texts are plain sentences).
     origins: Vec<(TextOrigin, Arc<str>)>,
+    /// Whether `origins` holds only texts with something to check.
+    quiet_dropped: bool,
     used: u64,
 }
 
@@ -62,6 +68,7 @@ impl ResolveCache {
     pub(super) fn begin(&self, languages: &[crate::ids::Lang], procedures: &BTreeSet<String>, translations: u64) {
         let mut inner = self.lock();
         inner.generation += 1;
+        inner.placed.clear();
         let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
         if inner.context.0 != codes || *inner.context.1 != *procedures || inner.context.2 != translations {
             inner.files.clear();
@@ -91,6 +98,24 @@ impl ResolveCache {
                 Some(Arc::clone(&e.scan))
             })
             .collect()
+    }
+
+    /// Forgets the texts of this rebuild's files that have nothing to check (`quiet(i)` for the
+    /// text at index `i` of the rebuild's list), so that later rebuilds neither list nor look
+    /// them up while their file stays the same.
+    pub(super) fn drop_quiet(&self, quiet: impl Fn(usize) -> bool) {
+        let mut inner = self.lock();
+        let Inner { files, placed, .. } = &mut *inner;
+        for (key, range) in placed.iter() {
+            if let Some(e) = files.get_mut(key).filter(|e| !e.quiet_dropped && e.origins.len() == range.len()) {
+                let mut i = range.start;
+                e.origins.retain(|_| {
+                    i += 1;
+                    !quiet(i - 1)
+                });
+                e.quiet_dropped = true;
+            }
+        }
     }
 
     /// An empty vector for this rebuild's texts, with the room the last one needed.
@@ -142,6 +167,7 @@ where
             // Texts point at their file by its index in `texts`: the files get new indices.
             let base = texts.files.len();
             texts.files.extend(e.files.iter().cloned());
+            let start = texts.origins.len();
             for (origin, md) in &e.origins {
                 let mut origin = origin.clone();
                 origin.file += base;
@@ -150,7 +176,9 @@ where
             for d in &e.diags {
                 texts.diags.push(d.clone());
             }
-            return item.clone();
+            let item = item.clone();
+            inner.placed.push((key, start..texts.origins.len()));
+            return item;
         }
     }
     let (files, origins, diags) = (texts.files.len(), texts.origins.len(), texts.diags.len());
@@ -171,8 +199,10 @@ where
         files: texts.files[files..].to_vec(),
         diags: texts.diags.iter().skip(diags).cloned().collect(),
         origins: recorded,
+        quiet_dropped: false,
         used,
     };
     inner.files.insert(key, entry);
+    inner.placed.push((key, origins..texts.origins.len()));
     item
 }

@@ -184,7 +184,7 @@ pub fn rebuild_cached(
         total_pages: all.len(),
         snapshot: Snapshot {
             site,
-            theme: Arc::new(theme),
+            theme,
             theme_fingerprint,
             pages,
             assets,
