@@ -72,7 +72,9 @@ pub struct Config {
 pub struct Texts<'a> {
     pub languages: &'a [Lang],
     pub files: Vec<SourceFile>,
-    /// Every text converted, with where it came from; shared with the texts themselves.
+    /// Every text converted that may hold something to check (a link, a heading, deep nesting:
+    /// not those [`crate::markdown::scan_finds_nothing`] clears), with where it came from; shared
+    /// with the texts themselves.
     pub origins: Vec<(TextOrigin, Arc<str>)>,
     pub diags: &'a mut Diagnostics,
     /// Which translations are outdated, and the `[i18n]` options.
@@ -133,14 +135,18 @@ impl Texts<'_> {
                 Some((_, v)) => {
                     let outdated = states.and_then(|s| s.get(lang.index)).is_some_and(|s| s.is_outdated());
                     marks.push(if outdated { Mark::Outdated } else { Mark::Current });
-                    let origin = TextOrigin {
-                        file,
-                        span: v.span(),
-                        key: format!("{key}.{}", lang.code).into(),
-                        lang: lang.index,
-                        exact: false,
-                    };
-                    self.origins.push((origin, Arc::clone(v.get_ref())));
+                    // A text known to hold no link, heading or nesting has nothing to check:
+                    // most texts are such sentences, and listing them costs memory and time.
+                    if !crate::markdown::scan_finds_nothing(v.get_ref()) {
+                        let origin = TextOrigin {
+                            file,
+                            span: v.span(),
+                            key: format!("{key}.{}", lang.code).into(),
+                            lang: lang.index,
+                            exact: false,
+                        };
+                        self.origins.push((origin, Arc::clone(v.get_ref())));
+                    }
                     values.push(Arc::clone(v.get_ref()));
                 }
                 None => match source_value.filter(|_| fallback && lang.index != source) {

@@ -429,7 +429,7 @@ fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Op
     let title = texts.text(file, "title", &p.value.title);
     let summary = texts.optional(file, "summary", p.value.summary.as_ref());
     let mut seen: BTreeMap<String, ()> = BTreeMap::new();
-    let mut steps = Vec::new();
+    let mut steps = Vec::with_capacity(p.value.steps.len());
     let mut includes = Vec::new();
     if p.value.steps.is_empty() {
         texts.error(file, 0..0, "steps", format!("procedure `{}` has no steps: add at least one `[[steps]]`", p.id));
