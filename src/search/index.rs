@@ -100,7 +100,7 @@ fn language_files<E: Send>(
     }
     crate::timing::report(&format!("search index {}: documents", lang.code), t);
     let postings = postings.by_term();
-    let shards = postings.docs.len().saturating_mul(6).div_ceil(SHARD_BYTES).max(1);
+    let shards = postings.total.saturating_mul(6).div_ceil(SHARD_BYTES).max(1);
     let shards = u32::try_from(shards).unwrap_or(u32::MAX);
     let mut by_shard: Vec<Vec<u32>> = vec![Vec::new(); shards as usize];
     for (id, term) in postings.terms.iter().enumerate() {
@@ -111,7 +111,7 @@ fn language_files<E: Send>(
         .enumerate()
         .try_for_each(|(i, ids)| sink(file(format!("{dir}/s{i}.js"), postings.shard_js(i, &ids))))?;
     crate::timing::report(
-        &format!("search index {}: {} terms, {} postings", lang.code, postings.terms.len(), postings.docs.len()),
+        &format!("search index {}: {} terms, {} postings", lang.code, postings.terms.len(), postings.total),
         t,
     );
     let meta = serde_json::json!({ "v": 1, "docs": count, "shards": shards, "chunks": starts });
@@ -134,57 +134,46 @@ fn tokenize(doc: Doc) -> Tokenized {
     Tokenized { entry: serde_json::to_string(&entry).unwrap_or_default(), terms: doc_terms(&doc) }
 }
 
-/// The postings of a language while documents are added: each posting's term (numbered in the
-/// order terms are first found) and weight, in document order.
+/// The postings of a language while documents are added, by term (numbered in the order terms
+/// are first found): each term's documents, in the order they were added (ascending), and the
+/// weights. Kept per term from the start, the postings need no sort and no second copy.
 #[derive(Default)]
 struct Postings {
     ids: FxHashMap<Term, u32>,
-    term_of: Vec<u32>,
-    weight_of: Vec<u8>,
-    /// Where each document's postings end.
-    ends: Vec<u32>,
+    docs: Vec<Vec<u32>>,
+    weights: Vec<Vec<u8>>,
+    /// The documents added so far.
+    count: u32,
+    /// The postings added so far.
+    total: usize,
 }
 
 impl Postings {
     /// Adds the next document's terms.
     fn add(&mut self, terms: Vec<(Term, u8)>) {
+        let doc = self.count;
+        self.total += terms.len();
         for (term, weight) in terms {
-            let next = self.ids.len() as u32;
-            self.term_of.push(*self.ids.entry(term).or_insert(next));
-            self.weight_of.push(weight);
+            let next = self.docs.len() as u32;
+            let id = *self.ids.entry(term).or_insert(next) as usize;
+            if id == self.docs.len() {
+                self.docs.push(Vec::new());
+                self.weights.push(Vec::new());
+            }
+            self.docs[id].push(doc);
+            self.weights[id].push(weight);
         }
-        self.ends.push(self.term_of.len() as u32);
+        self.count += 1;
     }
 
-    /// The postings grouped by term (a counting sort): documents stay in ascending order within
-    /// each term.
+    /// The terms by number, with their postings.
     fn by_term(self) -> ByTerm {
-        let Postings { ids, term_of, weight_of, ends } = self;
+        let Postings { ids, docs, weights, total, .. } = self;
         let mut terms = vec![Term::Packed(0, 0); ids.len()];
         for (term, id) in ids {
             terms[id as usize] = term;
         }
-        let mut starts = vec![0u32; terms.len() + 1];
-        for &t in &term_of {
-            starts[t as usize + 1] += 1;
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let mut next = starts.clone();
-        let mut docs = vec![0u32; term_of.len()];
-        let mut weights = vec![0u8; term_of.len()];
-        let mut doc = 0u32;
-        for (k, (&t, &w)) in term_of.iter().zip(&weight_of).enumerate() {
-            while k as u32 >= ends[doc as usize] {
-                doc += 1;
-            }
-            let at = next[t as usize] as usize;
-            docs[at] = doc;
-            weights[at] = w;
-            next[t as usize] += 1;
-        }
-        ByTerm { terms, starts, docs, weights }
+        ByTerm { terms, docs, weights, total }
     }
 }
 
@@ -192,11 +181,10 @@ impl Postings {
 /// rather than a copy of its term: a large site has millions of postings and far fewer terms.
 struct ByTerm {
     terms: Vec<Term>,
-    /// Where each term's postings start in `docs` and `weights`; the last entry is their count.
-    starts: Vec<u32>,
-    /// Documents in ascending order within each term.
-    docs: Vec<u32>,
-    weights: Vec<u8>,
+    /// Each term's documents, ascending, and their weights.
+    docs: Vec<Vec<u32>>,
+    weights: Vec<Vec<u8>>,
+    total: usize,
 }
 
 impl ByTerm {
@@ -210,16 +198,15 @@ impl ByTerm {
             js.push('"');
             self.terms[id as usize].write(&mut js);
             js.push_str("\":[");
-            let range = self.starts[id as usize] as usize..self.starts[id as usize + 1] as usize;
             let mut last = 0;
-            for k in range.clone() {
-                if k > range.start {
+            for (k, (&doc, &weight)) in self.docs[id as usize].iter().zip(&self.weights[id as usize]).enumerate() {
+                if k > 0 {
                     js.push(',');
                 }
-                push_number(&mut js, self.docs[k] - last);
+                push_number(&mut js, doc - last);
                 js.push(',');
-                push_number(&mut js, u32::from(self.weights[k]));
-                last = self.docs[k];
+                push_number(&mut js, u32::from(weight));
+                last = doc;
             }
             js.push(']');
         }
