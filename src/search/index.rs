@@ -18,6 +18,7 @@ use crate::model::{Page, Part, Procedure, Scenario, Site, Step};
 use crate::render::{OutputFile, PageKind, page_path};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
 /// Weights of the fields a term is found in: a page title beats a step or heading, which beats
 /// a passing mention; a step also carries its page's title, weakly, so that a query naming
@@ -44,6 +45,9 @@ struct Doc {
     text: String,
     /// Plain texts to index, with their weights.
     fields: Vec<(String, u8)>,
+    /// Terms found already, with their weight: the page title that every step or section of a
+    /// page carries, tokenized once for all of them.
+    title_terms: Option<Arc<Vec<(Term, u8)>>>,
 }
 
 /// Writes the index files of every language through `sink`, languages in parallel, each file as
@@ -265,7 +269,7 @@ impl Term {
 /// A document's terms, each once, with its weight: the best field it is found in, plus one for
 /// each further occurrence (up to four).
 fn doc_terms(doc: &Doc) -> Vec<(Term, u8)> {
-    let mut found: Vec<(Term, u8)> = Vec::new();
+    let mut found: Vec<(Term, u8)> = doc.title_terms.as_ref().map(|t| t.to_vec()).unwrap_or_default();
     for (text, weight) in &doc.fields {
         terms(&normalize(text), |t| found.push((Term::new(t), *weight)));
     }
@@ -290,6 +294,13 @@ fn doc_terms(doc: &Doc) -> Vec<(Term, u8)> {
     out
 }
 
+/// A page title's terms, weighted as the title of a step or section's page.
+fn title_terms(title: &str) -> Arc<Vec<(Term, u8)>> {
+    let mut out = Vec::new();
+    terms(&normalize(title), |t| out.push((Term::new(t), PAGE_TITLE)));
+    Arc::new(out)
+}
+
 /// Appends `n` in decimal: millions of numbers, without the formatting machinery.
 fn push_number(out: &mut String, mut n: u32) {
     let mut digits = [0u8; 10];
@@ -302,7 +313,10 @@ fn push_number(out: &mut String, mut n: u32) {
             break;
         }
     }
-    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
+    // Pushed as characters: a `str` of the digits would be checked as UTF-8, millions of times.
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
 }
 
 /// Plain text cut to the snippet length.
@@ -349,7 +363,9 @@ fn documents(site: &Site, lang: &Lang, source: &Source) -> Vec<Doc> {
                 label: String::new(),
                 text: snippet(&summary),
                 fields: vec![(title.clone(), TITLE), (summary, BODY)],
+                title_terms: None,
             });
+            let title_terms = title_terms(&title);
             let step_doc = |s: &Step, number: String| {
                 let text = plain(&s.text);
                 let note = s.note.as_ref().map(&plain).unwrap_or_default();
@@ -358,7 +374,8 @@ fn documents(site: &Site, lang: &Lang, source: &Source) -> Vec<Doc> {
                     title: title.clone(),
                     label: format!("{step_word} {number}"),
                     text: snippet(&if note.is_empty() { text.clone() } else { format!("{text} {note}") }),
-                    fields: vec![(text, STEP), (note, BODY), (title.clone(), PAGE_TITLE)],
+                    fields: vec![(text, STEP), (note, BODY)],
+                    title_terms: Some(Arc::clone(&title_terms)),
                 }
             };
             for (i, s) in p.steps.iter().enumerate() {
@@ -386,6 +403,7 @@ fn documents(site: &Site, lang: &Lang, source: &Source) -> Vec<Doc> {
                 label: String::new(),
                 text: snippet(&symptom),
                 fields: vec![(title, TITLE), (symptom, STEP), (body.join(" "), BODY)],
+                title_terms: None,
             });
         }
         Source::Page(p) => {
@@ -403,14 +421,17 @@ fn documents(site: &Site, lang: &Lang, source: &Source) -> Vec<Doc> {
                 label: String::new(),
                 text: snippet(if description.is_empty() { &intro } else { &description }),
                 fields: vec![(title.clone(), TITLE), (description, STEP), (intro, BODY)],
+                title_terms: None,
             });
+            let title_terms = title_terms(&title);
             for s in sections {
                 docs.push(Doc {
                     href: format!("{url}#{}", s.id),
                     title: title.clone(),
                     label: s.heading.clone(),
                     text: snippet(&s.text),
-                    fields: vec![(s.heading, STEP), (s.text, BODY), (title.clone(), PAGE_TITLE)],
+                    fields: vec![(s.heading, STEP), (s.text, BODY)],
+                    title_terms: Some(Arc::clone(&title_terms)),
                 });
             }
         }
