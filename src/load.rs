@@ -702,6 +702,33 @@ mod cache_tests {
         assert_eq!(procedures(root, &cache), ["b=B3"]);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn files_through_a_symbolic_link_are_checked_even_when_watched() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        for d in ["content/procedures", "shared/more"] {
+            std::fs::create_dir_all(root.join(d)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        write(root, "book.toml", "[book]\ntitle = { en = \"T\" }\nlanguages = [\"en\"]\n", old);
+        write(root, "content/procedures/_section.toml", "title = { en = \"P\" }\n", old);
+        write(root, "shared/more/_section.toml", "title = { en = \"More\" }\n", old);
+        write(root, "shared/more/b.toml", "title = { en = \"B1\" }\n", old);
+        write(root, "shared/c.toml", "title = { en = \"C1\" }\n", old);
+        // A linked folder and a linked file: a watcher of the site sees neither target change.
+        std::os::unix::fs::symlink(root.join("shared/more"), root.join("content/procedures/more"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(root.join("shared/c.toml"), root.join("content/procedures/c.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let cache = LoadCache::default();
+        cache.watching();
+        assert_eq!(procedures(root, &cache), ["c=C1", "more/b=B1"]);
+        write(root, "shared/more/b.toml", "title = { en = \"B2\" }\n", old + Duration::from_secs(1));
+        write(root, "shared/c.toml", "title = { en = \"C2\" }\n", old + Duration::from_secs(1));
+        assert_eq!(procedures(root, &cache), ["c=C2", "more/b=B2"], "unreported, but through links");
+    }
+
     #[test]
     fn a_file_modified_long_before_it_was_read_is_not_read_again() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
