@@ -480,6 +480,12 @@ struct Listing {
     diags: Vec<Diagnostic>,
     /// The files reached through no symbolic link, whose changes a watcher reports.
     watched: HashSet<PathBuf>,
+    /// Every file and folder listed.
+    listed: HashSet<PathBuf>,
+    /// Whether a watcher reports every change to what was listed: false when a symbolic link
+    /// was followed (a watcher does not see its target) or something could not be listed (an
+    /// invalid folder name, a pipe, a broken link: what fixes it may go unreported).
+    keepable: bool,
 }
 
 /// A file's modification time and length, and when they were taken.
@@ -550,29 +556,48 @@ impl LoadCache {
     fn listing(&self, root: &Path, kind: ContentKind) -> Option<Arc<Listing>> {
         let state = self.state();
         let changes = state.changes.as_ref()?;
-        let listing = state.listings.get(&kind)?;
+        let listing = state.listings.get(&kind).filter(|l| l.keepable)?;
         let base = Path::new("content").join(kind.folder());
         let structural = |rel: &PathBuf| {
-            if !(rel.starts_with(&base) || base.starts_with(rel)) {
-                return false;
+            if base.starts_with(rel) {
+                // The kind's folder itself, or a folder above it.
+                return true;
             }
-            let name = rel.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-            if is_editor_artifact(&name) || name.chars().all(|c| c.is_ascii_digit()) {
-                // Skipped by the walk (vim's `4913` probe file is all digits).
+            let Ok(below) = rel.strip_prefix(&base) else { return false };
+            if below.components().any(|c| is_editor_artifact(&c.as_os_str().to_string_lossy())) {
+                // The walk skips these and what is in them.
                 return false;
             }
             // A file edited in place stays; one that came and went (an editor's temporary
             // file renamed over the real one) changes nothing. Anything else changes the listing.
             match std::fs::symlink_metadata(root.join(rel)) {
-                Ok(_) => !(listing.watched.contains(rel) && root.join(rel).is_file()),
-                Err(_) => listing.watched.contains(rel) || listing.folders.iter().any(|f| base.join(f) == *rel),
+                Ok(meta) => !(meta.file_type().is_file() && listing.watched.contains(rel)),
+                Err(_) => listing.listed.contains(rel),
             }
         };
         (!changes.iter().any(structural)).then(|| Arc::clone(listing))
     }
 
+    /// Keeps a new listing of `kind`. A file that was not in the last one may have been there
+    /// before (a folder moved away and back, reported as the folder only), and one now reached
+    /// through a symbolic link is another file: what was kept of them goes, so that they are
+    /// read again.
     fn keep_listing(&self, kind: ContentKind, listing: Arc<Listing>) {
-        self.state().listings.insert(kind, listing);
+        let mut state = self.state();
+        let old = state.listings.remove(&kind);
+        for rel in &listing.listed {
+            let watched_before = old.as_ref().is_some_and(|o| o.watched.contains(rel));
+            if !(watched_before && listing.watched.contains(rel)) {
+                state.entries.remove(rel);
+            }
+        }
+        state.listings.insert(kind, listing);
+    }
+
+    /// Forgets what was kept of `rel`, which is about to be read again: if the read fails, a
+    /// later load must not take the old contents for current.
+    fn forget(&self, rel: &Path) {
+        self.state().entries.remove(rel);
     }
 
     /// `rel`'s stamp, to be taken before reading it.
@@ -702,6 +727,123 @@ mod cache_tests {
         assert_eq!(procedures(root, &cache), ["b=B3"]);
     }
 
+    /// What a cached load of `root` finds: `id=title` of each procedure, then the errors.
+    fn outcome(root: &Path, cache: &LoadCache) -> Vec<String> {
+        match load_site_cached(root, Some(cache)) {
+            Ok((raw, diags)) => {
+                let title =
+                    |p: &Parsed<RawProcedure>| p.value.title.get_ref().get("en").map(|t| t.get_ref().to_string());
+                let mut out: Vec<String> =
+                    raw.procedures.iter().map(|p| format!("{}={}", p.id, title(p).unwrap_or_default())).collect();
+                out.extend(
+                    diags
+                        .sorted()
+                        .iter()
+                        .filter(|d| d.severity == crate::diag::Severity::Error)
+                        .map(|d| format!("error in {}", crate::diag::display_path(&d.file))),
+                );
+                out
+            }
+            Err(LoadError::NoBook(_)) => vec!["no book".to_string()],
+            Err(LoadError::Content(d)) => vec![format!("{} errors", d.error_count())],
+        }
+    }
+
+    /// Changes a watcher reports as folders, failures and returns: each is seen at the next load.
+    #[test]
+    fn a_watched_load_sees_moves_failures_and_returns() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        let at = |rel: &str| root.join(rel);
+        let procedure = |title: &str| format!("title = {{ en = \"{title}\" }}\n");
+        std::fs::create_dir_all(at("content/procedures/net")).unwrap_or_else(|e| panic!("{e}"));
+        write(root, "book.toml", "[book]\ntitle = { en = \"T\" }\nlanguages = [\"en\"]\n", old);
+        write(root, "content/procedures/net/_section.toml", "title = { en = \"Net\" }\n", old);
+        write(root, "content/procedures/net/x.toml", &procedure("X1"), old);
+        write(root, "content/procedures/a.toml", &procedure("A1"), old);
+        let cache = LoadCache::default();
+        cache.watching();
+        let report = |rel: &str| cache.changed(root, Some(&at(rel)));
+        assert_eq!(outcome(root, &cache), ["a=A1", "net/x=X1"]);
+
+        // A file that fails to parse, then an edit elsewhere: the error stays.
+        write(root, "content/procedures/a.toml", "title = {", old + Duration::from_secs(1));
+        report("content/procedures/a.toml");
+        assert_eq!(outcome(root, &cache), ["net/x=X1", "error in content/procedures/a.toml"]);
+        write(root, "content/procedures/net/x.toml", &procedure("X2"), old + Duration::from_secs(1));
+        report("content/procedures/net/x.toml");
+        assert_eq!(
+            outcome(root, &cache),
+            ["net/x=X2", "error in content/procedures/a.toml"],
+            "the old a.toml came back"
+        );
+        write(root, "content/procedures/a.toml", &procedure("A2"), old + Duration::from_secs(2));
+        report("content/procedures/a.toml");
+        assert_eq!(outcome(root, &cache), ["a=A2", "net/x=X2"]);
+
+        // A folder moved away, a file edited there, the folder moved back: reported as folders.
+        std::fs::rename(at("content/procedures/net"), at("content/procedures/network"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        report("content/procedures/net");
+        report("content/procedures/network");
+        assert_eq!(outcome(root, &cache), ["a=A2", "network/x=X2"]);
+        write(root, "content/procedures/network/x.toml", &procedure("X3"), old + Duration::from_secs(3));
+        report("content/procedures/network/x.toml");
+        std::fs::rename(at("content/procedures/network"), at("content/procedures/net"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        report("content/procedures/network");
+        report("content/procedures/net");
+        assert_eq!(outcome(root, &cache), ["a=A2", "net/x=X3"], "the file came back to an old path");
+
+        // A section folder named with digits only is a section like any other.
+        std::fs::create_dir(at("content/procedures/2024")).unwrap_or_else(|e| panic!("{e}"));
+        report("content/procedures/2024");
+        assert_eq!(outcome(root, &cache), ["a=A2", "net/x=X3", "error in content/procedures/2024"]);
+        write(root, "content/procedures/2024/_section.toml", "title = { en = \"2024\" }\n", old);
+        report("content/procedures/2024/_section.toml");
+        assert_eq!(outcome(root, &cache), ["a=A2", "net/x=X3"]);
+
+        // Changes reported while book.toml is missing (an editor saving it by rename) are
+        // seen once it is back.
+        write(root, "content/procedures/a.toml", &procedure("A3"), old + Duration::from_secs(4));
+        report("content/procedures/a.toml");
+        std::fs::rename(at("book.toml"), at("book.bak")).unwrap_or_else(|e| panic!("{e}"));
+        report("book.toml");
+        assert_eq!(outcome(root, &cache), ["no book"]);
+        std::fs::rename(at("book.bak"), at("book.toml")).unwrap_or_else(|e| panic!("{e}"));
+        report("book.toml");
+        assert_eq!(outcome(root, &cache), ["a=A3", "net/x=X3"]);
+
+        // The content folder moved away, reported as itself.
+        std::fs::rename(at("content"), at("content.old")).unwrap_or_else(|e| panic!("{e}"));
+        report("content");
+        report("content.old");
+        assert_eq!(outcome(root, &cache), Vec::<String>::new());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_replaced_by_a_symbolic_link_is_checked_from_then_on() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        std::fs::create_dir_all(root.join("content/procedures")).unwrap_or_else(|e| panic!("{e}"));
+        write(root, "book.toml", "[book]\ntitle = { en = \"T\" }\nlanguages = [\"en\"]\n", old);
+        write(root, "content/procedures/a.toml", "title = { en = \"A1\" }\n", old);
+        write(root, "shared.toml", "title = { en = \"S1\" }\n", old);
+        let cache = LoadCache::default();
+        cache.watching();
+        assert_eq!(outcome(root, &cache), ["a=A1"]);
+        std::fs::remove_file(root.join("content/procedures/a.toml")).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(root.join("shared.toml"), root.join("content/procedures/a.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        cache.changed(root, Some(&root.join("content/procedures/a.toml")));
+        assert_eq!(outcome(root, &cache), ["a=S1"]);
+        write(root, "shared.toml", "title = { en = \"S2\" }\n", old + Duration::from_secs(1));
+        assert_eq!(outcome(root, &cache), ["a=S2"], "the link's target changed, unreported");
+    }
+
     #[cfg(unix)]
     #[test]
     fn files_through_a_symbolic_link_are_checked_even_when_watched() {
@@ -760,13 +902,14 @@ pub fn load_site(root: &Path) -> Result<(RawSite, Diagnostics), LoadError> {
 
 /// [`load_site`], reusing the files of `cache` that did not change since they were parsed.
 pub fn load_site_cached(root: &Path, cache: Option<&LoadCache>) -> Result<(RawSite, Diagnostics), LoadError> {
-    if let Some(c) = cache {
-        c.begin();
-    }
     let mut diags = Diagnostics::default();
     let book_path = root.join("book.toml");
     if !book_path.is_file() {
+        // Nothing is read: the changes reported so far wait for the next load.
         return Err(LoadError::NoBook(root.to_path_buf()));
+    }
+    if let Some(c) = cache {
+        c.begin();
     }
     let book = read_toml::<RawBook>(root, Path::new("book.toml"), String::new(), cache, &mut diags);
     let mut sections = Vec::new();
@@ -866,6 +1009,9 @@ fn read_toml<T: DeserializeOwned + Clone + Send + Sync + 'static>(
     let stamp = cache.and_then(|_| LoadCache::stamp(root, rel));
     if let Some(hit) = cache.zip(stamp.as_ref()).and_then(|(c, s)| c.get::<Parsed<T>>(rel, s)) {
         return Some(hit);
+    }
+    if let Some(c) = cache {
+        c.forget(rel);
     }
     let file = read_source(root, rel, diags)?;
     let value = parse_toml::<T>(&file, &file.text, 0, diags)?;
@@ -1028,13 +1174,20 @@ fn walk(
 fn list(root: &Path, kind: ContentKind) -> Listing {
     let base = Path::new("content").join(kind.folder());
     let abs = root.join(&base);
-    let mut listing =
-        Listing { files: Vec::new(), folders: vec![String::new()], diags: Vec::new(), watched: HashSet::new() };
+    let mut listing = Listing {
+        files: Vec::new(),
+        folders: vec![String::new()],
+        diags: Vec::new(),
+        watched: HashSet::new(),
+        listed: HashSet::new(),
+        keepable: true,
+    };
     if !abs.is_dir() {
         return listing;
     }
     // Folders reached through a symbolic link: nothing below them is watched.
     let mut linked: Vec<PathBuf> = Vec::new();
+    let mut any_link = false;
     let mut walker = walkdir::WalkDir::new(&abs).min_depth(1).follow_links(true).sort_by_file_name().into_iter();
     while let Some(entry) = walker.next() {
         let e = match entry {
@@ -1061,6 +1214,7 @@ fn list(root: &Path, kind: ContentKind) -> Listing {
         let sub = sub.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
         let rel = base.join(e.path().strip_prefix(&abs).unwrap_or(e.path()));
         let through_link = e.path_is_symlink() || linked.iter().any(|l| rel.starts_with(l));
+        any_link |= through_link;
         if e.file_type().is_dir() {
             if !sub.split('/').all(crate::ids::is_valid_id) {
                 listing.diags.push(Diagnostic::error(
@@ -1071,18 +1225,21 @@ fn list(root: &Path, kind: ContentKind) -> Listing {
                 continue;
             }
             if through_link {
-                linked.push(rel);
+                linked.push(rel.clone());
             }
+            listing.listed.insert(rel);
             listing.folders.push(sub);
         } else if e.file_type().is_file() {
             if !through_link {
                 listing.watched.insert(rel.clone());
             }
+            listing.listed.insert(rel.clone());
             listing.files.push((rel, sub));
         } else {
             listing.diags.push(Diagnostic::error(&rel, "not a regular file (a pipe, socket or device?): remove it"));
         }
     }
+    listing.keepable = !any_link && listing.diags.is_empty();
     listing
 }
 
@@ -1141,6 +1298,9 @@ fn read_page(
     let stamp = cache.and_then(|_| LoadCache::stamp(root, rel));
     if let Some(hit) = cache.zip(stamp.as_ref()).and_then(|(c, s)| c.get::<RawPageFile>(rel, s)) {
         return Some(hit);
+    }
+    if let Some(c) = cache {
+        c.forget(rel);
     }
     let file = read_source(root, rel, diags)?;
     let Some((front_text, front_offset, body_offset)) = split_front_matter(&file.text) else {

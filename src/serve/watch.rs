@@ -29,10 +29,13 @@ pub fn start(
     rebuild: impl FnMut() -> Result<String, String> + Send + 'static,
 ) -> Result<notify::RecommendedWatcher, ServeError> {
     let (tx, rx) = mpsc::channel::<PathBuf>();
+    // When changes may have been missed, a rebuild checks every file: this path starts one.
+    let everything = root.join("content");
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| match res {
         Ok(event) => {
             if event.need_rescan() {
                 notice(None);
+                let _ = tx.send(everything.clone());
             }
             if matches!(event.kind, notify::EventKind::Access(_)) {
                 return;
@@ -42,7 +45,10 @@ pub fn start(
                 let _ = tx.send(p);
             }
         }
-        Err(_) => notice(None),
+        Err(_) => {
+            notice(None);
+            let _ = tx.send(everything.clone());
+        }
     })
     .map_err(|source| ServeError::Watch { path: root.clone(), source })?;
     watcher
