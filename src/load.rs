@@ -501,6 +501,9 @@ struct Stamp {
 /// HFS+), and Linux takes them from a clock that lags the real time by up to a scheduler tick.
 const RACY_WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// How many changed paths a load keeps track of before it checks every file instead.
+const MAX_REPORTED: usize = 20_000;
+
 impl LoadCache {
     fn state(&self) -> std::sync::MutexGuard<'_, CacheState> {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -522,7 +525,9 @@ impl LoadCache {
     pub fn changed(&self, root: &Path, path: Option<&Path>) {
         let mut r = self.reported();
         match (path.and_then(|p| p.strip_prefix(root).ok()), r.paths.as_mut()) {
-            (Some(rel), Some(paths)) => {
+            // Paths pile up while nothing starts a rebuild (a build tool writing under the
+            // site's folder): past a bound, checking every file is cheaper than the list.
+            (Some(rel), Some(paths)) if paths.len() < MAX_REPORTED => {
                 paths.insert(rel.to_path_buf());
             }
             _ => r.paths = None,
@@ -725,6 +730,12 @@ mod cache_tests {
         write(root, "content/procedures/b.toml", &procedure("B3"), old + Duration::from_secs(3));
         cache.changed(root, Some(Path::new("/elsewhere/b.toml")));
         assert_eq!(procedures(root, &cache), ["b=B3"]);
+        // So are too many changes to keep track of.
+        write(root, "content/procedures/b.toml", &procedure("B4"), old + Duration::from_secs(4));
+        for i in 0..=MAX_REPORTED {
+            cache.changed(root, Some(&at(&format!("target/{i}"))));
+        }
+        assert_eq!(procedures(root, &cache), ["b=B4"]);
     }
 
     /// What a cached load of `root` finds: `id=title` of each procedure, then the errors.
