@@ -683,59 +683,16 @@ mod cache_tests {
         assert_eq!(load(dir.path(), &cache), "2", "the second write has the same time and length");
     }
 
-    /// The procedures a cached load of the site at `root` finds: `id=title`.
-    fn procedures(root: &Path, cache: &LoadCache) -> Vec<String> {
-        let (raw, diags) = load_site_cached(root, Some(cache)).unwrap_or_else(|e| panic!("{e:?}"));
-        assert!(!diags.has_errors(), "{diags:?}");
-        let title = |p: &Parsed<RawProcedure>| p.value.title.get_ref().get("en").map(|t| t.get_ref().to_string());
-        raw.procedures.iter().map(|p| format!("{}={}", p.id, title(p).unwrap_or_default())).collect()
-    }
-
-    #[test]
-    fn a_watched_load_goes_by_the_reported_changes() {
+    /// A site of one language with the folders `dirs`, its `book.toml` written an hour ago
+    /// (so that the load cache keeps it); returns the folder and that time.
+    fn site(dirs: &[&str]) -> (tempfile::TempDir, SystemTime) {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let root = dir.path();
         let old = SystemTime::now() - Duration::from_secs(3600);
-        std::fs::create_dir_all(root.join("content/procedures")).unwrap_or_else(|e| panic!("{e}"));
-        write(root, "book.toml", "[book]\ntitle = { en = \"T\" }\nlanguages = [\"en\"]\n", old);
-        let procedure = |title: &str| format!("title = {{ en = \"{title}\" }}\n");
-        let at = |rel: &str| root.join(rel);
-        write(root, "content/procedures/a.toml", &procedure("A1"), old);
-        let cache = LoadCache::default();
-        cache.watching();
-        assert_eq!(procedures(root, &cache), ["a=A1"]);
-
-        // What the watcher did not report is not looked at: neither an edit (with a new stamp)
-        // nor a new file.
-        write(root, "content/procedures/a.toml", &procedure("A2"), old + Duration::from_secs(1));
-        write(root, "content/procedures/b.toml", &procedure("B1"), old);
-        assert_eq!(procedures(root, &cache), ["a=A1"], "nothing was reported");
-        // A temporary file that came and went leaves the listing as it was.
-        cache.changed(root, Some(&at("content/procedures/tmp-123")));
-        assert_eq!(procedures(root, &cache), ["a=A1"], "the listing was kept");
-
-        cache.changed(root, Some(&at("content/procedures/a.toml")));
-        assert_eq!(procedures(root, &cache), ["a=A2"], "an edit in place, reported");
-        cache.changed(root, Some(&at("content/procedures/b.toml")));
-        assert_eq!(procedures(root, &cache), ["a=A2", "b=B1"], "a new file, reported");
-        std::fs::remove_file(at("content/procedures/a.toml")).unwrap_or_else(|e| panic!("{e}"));
-        cache.changed(root, Some(&at("content/procedures/a.toml")));
-        assert_eq!(procedures(root, &cache), ["b=B1"], "a removed file, reported");
-
-        // When the watcher may have missed changes, every file is checked.
-        write(root, "content/procedures/b.toml", &procedure("B2"), old + Duration::from_secs(2));
-        cache.changed(root, None);
-        assert_eq!(procedures(root, &cache), ["b=B2"]);
-        // A path outside the site is a change nobody can place: every file is checked too.
-        write(root, "content/procedures/b.toml", &procedure("B3"), old + Duration::from_secs(3));
-        cache.changed(root, Some(Path::new("/elsewhere/b.toml")));
-        assert_eq!(procedures(root, &cache), ["b=B3"]);
-        // So are too many changes to keep track of.
-        write(root, "content/procedures/b.toml", &procedure("B4"), old + Duration::from_secs(4));
-        for i in 0..=MAX_REPORTED {
-            cache.changed(root, Some(&at(&format!("target/{i}"))));
+        for d in dirs {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap_or_else(|e| panic!("{e}"));
         }
-        assert_eq!(procedures(root, &cache), ["b=B4"]);
+        write(dir.path(), "book.toml", "[book]\ntitle = { en = \"T\" }\nlanguages = [\"en\"]\n", old);
+        (dir, old)
     }
 
     /// What a cached load of `root` finds: `id=title` of each procedure, then the errors.
@@ -760,16 +717,57 @@ mod cache_tests {
         }
     }
 
+    #[test]
+    fn a_watched_load_goes_by_the_reported_changes() {
+        let (dir, old) = site(&["content/procedures"]);
+        let root = dir.path();
+        let procedure = |title: &str| format!("title = {{ en = \"{title}\" }}\n");
+        let at = |rel: &str| root.join(rel);
+        write(root, "content/procedures/a.toml", &procedure("A1"), old);
+        let cache = LoadCache::default();
+        cache.watching();
+        assert_eq!(outcome(root, &cache), ["a=A1"]);
+
+        // What the watcher did not report is not looked at: neither an edit (with a new stamp)
+        // nor a new file.
+        write(root, "content/procedures/a.toml", &procedure("A2"), old + Duration::from_secs(1));
+        write(root, "content/procedures/b.toml", &procedure("B1"), old);
+        assert_eq!(outcome(root, &cache), ["a=A1"], "nothing was reported");
+        // A temporary file that came and went leaves the listing as it was.
+        cache.changed(root, Some(&at("content/procedures/tmp-123")));
+        assert_eq!(outcome(root, &cache), ["a=A1"], "the listing was kept");
+
+        cache.changed(root, Some(&at("content/procedures/a.toml")));
+        assert_eq!(outcome(root, &cache), ["a=A2"], "an edit in place, reported");
+        cache.changed(root, Some(&at("content/procedures/b.toml")));
+        assert_eq!(outcome(root, &cache), ["a=A2", "b=B1"], "a new file, reported");
+        std::fs::remove_file(at("content/procedures/a.toml")).unwrap_or_else(|e| panic!("{e}"));
+        cache.changed(root, Some(&at("content/procedures/a.toml")));
+        assert_eq!(outcome(root, &cache), ["b=B1"], "a removed file, reported");
+
+        // When the watcher may have missed changes, every file is checked.
+        write(root, "content/procedures/b.toml", &procedure("B2"), old + Duration::from_secs(2));
+        cache.changed(root, None);
+        assert_eq!(outcome(root, &cache), ["b=B2"]);
+        // A path outside the site is a change nobody can place: every file is checked too.
+        write(root, "content/procedures/b.toml", &procedure("B3"), old + Duration::from_secs(3));
+        cache.changed(root, Some(Path::new("/elsewhere/b.toml")));
+        assert_eq!(outcome(root, &cache), ["b=B3"]);
+        // So are too many changes to keep track of.
+        write(root, "content/procedures/b.toml", &procedure("B4"), old + Duration::from_secs(4));
+        for i in 0..=MAX_REPORTED {
+            cache.changed(root, Some(&at(&format!("target/{i}"))));
+        }
+        assert_eq!(outcome(root, &cache), ["b=B4"]);
+    }
+
     /// Changes a watcher reports as folders, failures and returns: each is seen at the next load.
     #[test]
     fn a_watched_load_sees_moves_failures_and_returns() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (dir, old) = site(&["content/procedures/net"]);
         let root = dir.path();
-        let old = SystemTime::now() - Duration::from_secs(3600);
         let at = |rel: &str| root.join(rel);
         let procedure = |title: &str| format!("title = {{ en = \"{title}\" }}\n");
-        std::fs::create_dir_all(at("content/procedures/net")).unwrap_or_else(|e| panic!("{e}"));
-        write(root, "book.toml", "[book]\ntitle = { en = \"T\" }\nlanguages = [\"en\"]\n", old);
         write(root, "content/procedures/net/_section.toml", "title = { en = \"Net\" }\n", old);
         write(root, "content/procedures/net/x.toml", &procedure("X1"), old);
         write(root, "content/procedures/a.toml", &procedure("A1"), old);
@@ -836,11 +834,8 @@ mod cache_tests {
     #[cfg(unix)]
     #[test]
     fn a_file_replaced_by_a_symbolic_link_is_checked_from_then_on() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (dir, old) = site(&["content/procedures"]);
         let root = dir.path();
-        let old = SystemTime::now() - Duration::from_secs(3600);
-        std::fs::create_dir_all(root.join("content/procedures")).unwrap_or_else(|e| panic!("{e}"));
-        write(root, "book.toml", "[book]\ntitle = { en = \"T\" }\nlanguages = [\"en\"]\n", old);
         write(root, "content/procedures/a.toml", "title = { en = \"A1\" }\n", old);
         write(root, "shared.toml", "title = { en = \"S1\" }\n", old);
         let cache = LoadCache::default();
@@ -858,13 +853,8 @@ mod cache_tests {
     #[cfg(unix)]
     #[test]
     fn files_through_a_symbolic_link_are_checked_even_when_watched() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (dir, old) = site(&["content/procedures", "shared/more"]);
         let root = dir.path();
-        let old = SystemTime::now() - Duration::from_secs(3600);
-        for d in ["content/procedures", "shared/more"] {
-            std::fs::create_dir_all(root.join(d)).unwrap_or_else(|e| panic!("{e}"));
-        }
-        write(root, "book.toml", "[book]\ntitle = { en = \"T\" }\nlanguages = [\"en\"]\n", old);
         write(root, "content/procedures/_section.toml", "title = { en = \"P\" }\n", old);
         write(root, "shared/more/_section.toml", "title = { en = \"More\" }\n", old);
         write(root, "shared/more/b.toml", "title = { en = \"B1\" }\n", old);
@@ -876,10 +866,10 @@ mod cache_tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let cache = LoadCache::default();
         cache.watching();
-        assert_eq!(procedures(root, &cache), ["c=C1", "more/b=B1"]);
+        assert_eq!(outcome(root, &cache), ["c=C1", "more/b=B1"]);
         write(root, "shared/more/b.toml", "title = { en = \"B2\" }\n", old + Duration::from_secs(1));
         write(root, "shared/c.toml", "title = { en = \"C2\" }\n", old + Duration::from_secs(1));
-        assert_eq!(procedures(root, &cache), ["c=C2", "more/b=B2"], "unreported, but through links");
+        assert_eq!(outcome(root, &cache), ["c=C2", "more/b=B2"], "unreported, but through links");
     }
 
     #[test]
