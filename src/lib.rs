@@ -82,7 +82,7 @@ pub fn load_and_validate_cached(
     timing::report("load", started);
     let theme_name = raw.book.value.book.theme.as_ref().map(|t| t.get_ref().clone());
     let theme_at = raw.book.value.book.theme.as_ref().map(|t| raw.book.file.locate(t.span()));
-    let theme = theme::load_theme_cached(root, theme_name.as_deref(), theme_at, &mut diags, caches.map(|c| &c.theme));
+    let theme = theme::load_theme(root, theme_name.as_deref(), theme_at, &mut diags, caches.map(|c| &c.theme));
     let (site, model_diags) = model::resolve(raw, &theme::ThemeStrings::builtin(), caches.map(|c| &c.resolve));
     diags.extend(model_diags);
     timing::report("load and resolve", started);

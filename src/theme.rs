@@ -55,19 +55,9 @@ pub struct Theme {
 pub struct ThemeCache(std::sync::Mutex<Option<std::sync::Arc<Theme>>>);
 
 /// Loads the built-in theme, then the site's `themes/<name>/` over it when `name` is given.
-/// `at` is where book.toml names the theme, for the error when its folder is missing.
+/// `at` is where book.toml names the theme, for the error when its folder is missing. With a
+/// `cache`, the theme kept there is taken when its templates and assets are the same.
 pub fn load_theme(
-    root: &Path,
-    name: Option<&str>,
-    at: Option<crate::diag::Location>,
-    diags: &mut Diagnostics,
-) -> Option<Theme> {
-    let (sources, assets) = theme_sources(root, name, at, diags)?;
-    compile(sources, assets, diags)
-}
-
-/// [`load_theme`], taking the theme from `cache` when its templates and assets are the same.
-pub fn load_theme_cached(
     root: &Path,
     name: Option<&str>,
     at: Option<crate::diag::Location>,
@@ -75,13 +65,13 @@ pub fn load_theme_cached(
     cache: Option<&ThemeCache>,
 ) -> Option<std::sync::Arc<Theme>> {
     let (sources, assets) = theme_sources(root, name, at, diags)?;
-    let Some(cache) = cache else { return compile(sources, assets, diags).map(std::sync::Arc::new) };
     let fingerprint = fingerprint(&sources, &assets);
+    let Some(cache) = cache else { return compile(sources, assets, fingerprint, diags).map(std::sync::Arc::new) };
     let mut kept = cache.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(theme) = kept.as_ref().filter(|t| t.fingerprint == fingerprint) {
         return Some(std::sync::Arc::clone(theme));
     }
-    let theme = std::sync::Arc::new(compile(sources, assets, diags)?);
+    let theme = std::sync::Arc::new(compile(sources, assets, fingerprint, diags)?);
     *kept = Some(std::sync::Arc::clone(&theme));
     Some(theme)
 }
@@ -151,15 +141,13 @@ fn theme_sources(
 fn compile(
     sources: BTreeMap<String, (String, String)>,
     assets: BTreeMap<String, Vec<u8>>,
+    fingerprint: u64,
     diags: &mut Diagnostics,
 ) -> Option<Theme> {
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![".html"]);
     match tera.add_raw_templates(sources.iter().map(|(n, (_, t))| (n.as_str(), t.as_str()))) {
-        Ok(()) => {
-            let fingerprint = fingerprint(&sources, &assets);
-            Some(Theme { tera, assets, fingerprint })
-        }
+        Ok(()) => Some(Theme { tera, assets, fingerprint }),
         Err(e) => {
             // Tera names the template at fault in its message; point at that file.
             let message = error_chain(&e);
@@ -403,9 +391,9 @@ mod tests {
     }
 
     #[cfg(unix)]
-    fn load(site: &Path) -> (Option<Theme>, Vec<String>) {
+    fn load(site: &Path) -> (Option<std::sync::Arc<Theme>>, Vec<String>) {
         let mut d = Diagnostics::default();
-        let theme = load_theme(site, Some("t"), None, &mut d);
+        let theme = load_theme(site, Some("t"), None, &mut d, None);
         (theme, d.iter().map(Diagnostic::headline).collect())
     }
 
@@ -427,7 +415,7 @@ mod tests {
         symlink(outside.join("id_rsa"), site.join("themes/t/static/key.txt")).unwrap_or_else(|e| panic!("{e}"));
         symlink(site.join("assets/logo.svg"), site.join("themes/t/static/logo.svg")).unwrap_or_else(|e| panic!("{e}"));
         let (theme, errors) = load(&site);
-        let assets = theme.map(|t| t.assets).unwrap_or_default();
+        let assets = theme.map(|t| t.assets.clone()).unwrap_or_default();
         assert!(!assets.contains_key("key.txt"));
         assert_eq!(assets.get("logo.svg").map(Vec::as_slice), Some(&b"<svg/>"[..]));
         assert_eq!(errors.len(), 1, "{errors:?}");
@@ -443,6 +431,6 @@ mod tests {
     #[test]
     fn builtin_theme_compiles() {
         let mut d = Diagnostics::default();
-        assert!(load_theme(Path::new("."), None, None, &mut d).is_some(), "{d:?}");
+        assert!(load_theme(Path::new("."), None, None, &mut d, None).is_some(), "{d:?}");
     }
 }
