@@ -1135,7 +1135,7 @@ fn walk(
     let listing = match cache.and_then(|c| c.listing(root, kind)) {
         Some(kept) => kept,
         None => {
-            let listing = Arc::new(list(root, kind));
+            let listing = Arc::new(list(root, kind, cache.is_some()));
             if let Some(c) = cache {
                 c.keep_listing(kind, Arc::clone(&listing));
             }
@@ -1171,8 +1171,9 @@ fn walk(
     listing.files.iter().filter(|(_, sub)| !is_section_file(sub)).cloned().collect()
 }
 
-/// Lists `content/<kind>/` for [`walk`].
-fn list(root: &Path, kind: ContentKind) -> Listing {
+/// Lists `content/<kind>/` for [`walk`]; with `keep`, also what a kept listing is checked
+/// against (a one-shot build keeps nothing).
+fn list(root: &Path, kind: ContentKind, keep: bool) -> Listing {
     let base = Path::new("content").join(kind.folder());
     let abs = root.join(&base);
     let mut listing = Listing {
@@ -1228,13 +1229,17 @@ fn list(root: &Path, kind: ContentKind) -> Listing {
             if through_link {
                 linked.push(rel.clone());
             }
-            listing.listed.insert(rel);
+            if keep {
+                listing.listed.insert(rel);
+            }
             listing.folders.push(sub);
         } else if e.file_type().is_file() {
-            if !through_link {
-                listing.watched.insert(rel.clone());
+            if keep {
+                if !through_link {
+                    listing.watched.insert(rel.clone());
+                }
+                listing.listed.insert(rel.clone());
             }
-            listing.listed.insert(rel.clone());
             listing.files.push((rel, sub));
         } else {
             listing.diags.push(Diagnostic::error(&rel, "not a regular file (a pipe, socket or device?): remove it"));
