@@ -331,13 +331,8 @@ pub struct RenderOptions<'a> {
 /// Renders `md` to HTML. Headings are moved so that the highest one is at `top_level` (2 under a
 /// page's one `h1`), keeping their relative levels, so that no level is skipped.
 pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
-    let highest = Parser::new_ext(md, options())
-        .filter_map(|e| match e {
-            Event::Start(Tag::Heading { level, .. }) => Some(level as u8),
-            _ => None,
-        })
-        .min();
-    let heading_shift = highest.map_or(0, |h| i16::from(top_level) - i16::from(h));
+    // Headings keep their levels here and are moved once the highest is known (one parse).
+    let mut highest: Option<HeadingLevel> = None;
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut code: Option<(String, String)> = None;
     let mut heading_text: Option<(usize, String)> = None;
@@ -381,7 +376,8 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
                 } else {
                     (classes.into_iter().filter(|c| is_plain_class(c)).collect(), Vec::new())
                 };
-                events.push(Event::Start(Tag::Heading { level: shift(level, heading_shift), id, classes, attrs }));
+                highest = Some(highest.map_or(level, |h| h.min(level)));
+                events.push(Event::Start(Tag::Heading { level, id, classes, attrs }));
             }
             Event::End(TagEnd::Heading(level)) => {
                 // Give headings without an explicit id the same id `heading_ids` reports.
@@ -391,7 +387,7 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
                 {
                     *id = Some(CowStr::from(slugify(&text)));
                 }
-                events.push(Event::End(TagEnd::Heading(shift(level, heading_shift))));
+                events.push(Event::End(TagEnd::Heading(level)));
             }
             // An internal autolink (`<procedure:sign-in>`) is an ordinary internal link whose
             // text is what was written.
@@ -428,6 +424,17 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
             }
             Event::Html(h) | Event::InlineHtml(h) if !opts.allow_html => events.push(Event::Text(h)),
             other => events.push(other),
+        }
+    }
+    let by = highest.map_or(0, |h| i16::from(top_level) - h as i16);
+    if by != 0 {
+        for event in &mut events {
+            match event {
+                Event::Start(Tag::Heading { level, .. }) | Event::End(TagEnd::Heading(level)) => {
+                    *level = shift(*level, by)
+                }
+                _ => {}
+            }
         }
     }
     let mut html = String::new();
