@@ -139,17 +139,60 @@ fn tokenize(doc: Doc) -> Tokenized {
 }
 
 /// The postings of a language while documents are added, by term (numbered in the order terms
-/// are first found): each term's documents, in the order they were added (ascending), and the
-/// weights. Kept per term from the start, the postings need no sort and no second copy.
+/// are first found): each term's documents, in the order they were added (ascending), as the
+/// shards write them: the distance from the term's previous document (a LEB128 number, one byte
+/// for nearly every posting) and the weight. Kept per term from the start, the postings need no
+/// sort and no second copy, and take two bytes each rather than a number and a weight.
 #[derive(Default)]
 struct Postings {
     ids: FxHashMap<Term, u32>,
-    docs: Vec<Vec<u32>>,
-    weights: Vec<Vec<u8>>,
+    lists: Vec<PostingList>,
     /// The documents added so far.
     count: u32,
     /// The postings added so far.
     total: usize,
+}
+
+/// One term's postings: `(distance, weight)` pairs, and the last document (distances start
+/// from 0).
+#[derive(Default)]
+struct PostingList {
+    bytes: Vec<u8>,
+    last: u32,
+}
+
+impl PostingList {
+    fn push(&mut self, doc: u32, weight: u8) {
+        let mut delta = doc - self.last;
+        while delta >= 0x80 {
+            self.bytes.push((delta as u8) | 0x80);
+            delta >>= 7;
+        }
+        self.bytes.push(delta as u8);
+        self.bytes.push(weight);
+        self.last = doc;
+    }
+
+    /// The `(distance, weight)` pairs, in order.
+    fn pairs(&self) -> impl Iterator<Item = (u32, u8)> + '_ {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            let mut delta = 0u32;
+            let mut shift = 0;
+            loop {
+                let b = *self.bytes.get(at)?;
+                at += 1;
+                delta |= u32::from(b & 0x7F) << shift;
+                shift += 7;
+                if b < 0x80 {
+                    break;
+                }
+            }
+            let weight = *self.bytes.get(at)?;
+            at += 1;
+            Some((delta, weight))
+        })
+    }
 }
 
 impl Postings {
@@ -158,36 +201,32 @@ impl Postings {
         let doc = self.count;
         self.total += terms.len();
         for (term, weight) in terms {
-            let next = self.docs.len() as u32;
+            let next = self.lists.len() as u32;
             let id = *self.ids.entry(term).or_insert(next) as usize;
-            if id == self.docs.len() {
-                self.docs.push(Vec::new());
-                self.weights.push(Vec::new());
+            if id == self.lists.len() {
+                self.lists.push(PostingList::default());
             }
-            self.docs[id].push(doc);
-            self.weights[id].push(weight);
+            self.lists[id].push(doc, weight);
         }
         self.count += 1;
     }
 
     /// The terms by number, with their postings.
     fn by_term(self) -> ByTerm {
-        let Postings { ids, docs, weights, total, .. } = self;
+        let Postings { ids, lists, total, .. } = self;
         let mut terms = vec![Term::Packed(0, 0); ids.len()];
         for (term, id) in ids {
             terms[id as usize] = term;
         }
-        ByTerm { terms, docs, weights, total }
+        ByTerm { terms, lists, total }
     }
 }
 
-/// Every posting of a language, grouped by term. A posting is five bytes (document and weight)
-/// rather than a copy of its term: a large site has millions of postings and far fewer terms.
+/// Every posting of a language, grouped by term: a large site has millions of postings and far
+/// fewer terms.
 struct ByTerm {
     terms: Vec<Term>,
-    /// Each term's documents, ascending, and their weights.
-    docs: Vec<Vec<u32>>,
-    weights: Vec<Vec<u8>>,
+    lists: Vec<PostingList>,
     total: usize,
 }
 
@@ -202,15 +241,13 @@ impl ByTerm {
             js.push('"');
             self.terms[id as usize].write(&mut js);
             js.push_str("\":[");
-            let mut last = 0;
-            for (k, (&doc, &weight)) in self.docs[id as usize].iter().zip(&self.weights[id as usize]).enumerate() {
+            for (k, (delta, weight)) in self.lists[id as usize].pairs().enumerate() {
                 if k > 0 {
                     js.push(',');
                 }
-                push_number(&mut js, doc - last);
+                push_number(&mut js, delta);
                 js.push(',');
                 push_number(&mut js, u32::from(weight));
-                last = doc;
             }
             js.push(']');
         }
