@@ -283,8 +283,18 @@ pub fn resolve(
         c.begin(&languages, &procedure_ids, crate::i18n::Tracker::fingerprint(lock, &options));
     }
     let mut procedures = BTreeMap::new();
-    for p in &raw.procedures {
+    let mut raw = raw;
+    for p in &mut raw.procedures {
         if let Some(proc) = memo::convert(cache, &p.value, &mut texts, |t| procedure(p, t)) {
+            // Past this point the raw steps are read only of procedures that include another
+            // (or failed to convert). A build's raw file is shared with nothing (`serve`'s load
+            // cache keeps its own): its steps go now, so that the raw and the converted steps of
+            // every procedure are never held at once.
+            if proc.includes.is_empty()
+                && let Some(value) = Arc::get_mut(&mut p.value)
+            {
+                value.steps = Vec::new();
+            }
             procedures.insert(proc.id.clone(), proc);
         }
     }
