@@ -38,7 +38,9 @@ pub fn is_cjk(c: char) -> bool {
 
 /// Whether `c` is part of a word (any other letter or digit).
 fn is_word(c: char) -> bool {
-    c.is_alphanumeric() && !is_cjk(c)
+    // ASCII first: the Unicode tables are slow, and Japanese text would consult them for every
+    // character.
+    if c.is_ascii() { c.is_ascii_alphanumeric() } else { !is_cjk(c) && c.is_alphanumeric() }
 }
 
 /// Text as both sides compare it: NFKC, lower case, long-vowel marks and middle dots dropped.

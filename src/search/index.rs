@@ -358,6 +358,10 @@ fn push_number(out: &mut String, mut n: u32) {
 
 /// Plain text cut to the snippet length.
 fn snippet(text: &str) -> String {
+    if text.len() <= SNIPPET_CHARS {
+        // Fewer bytes than the limit: fewer characters too.
+        return text.to_string();
+    }
     match text.char_indices().nth(SNIPPET_CHARS) {
         Some((i, _)) => format!("{}…", &text[..i]),
         None => text.to_string(),
