@@ -105,7 +105,9 @@ pub fn render_into<E: Send>(
 ) -> Result<(render::Rendered, usize), render::RenderError<E>> {
     let pages = render::all_pages(site);
     let t = Instant::now();
-    let rendered = render::render_pages(site, theme, &pages, progress, sink)?;
+    // The render pass leaves each page's plain text for the search index (one parse of a body).
+    let plain = site.config.search.then(render::PlainTexts::default);
+    let rendered = render::render_pages(site, theme, &pages, progress, plain.as_ref(), sink)?;
     timing::report("pages", t);
     let assets = render::assets(site, theme, &pages, rendered.any_code);
     let files = AtomicUsize::new(pages.len() + assets.len());
@@ -117,7 +119,7 @@ pub fn render_into<E: Send>(
         sink(file)
     };
     let t = Instant::now();
-    render::search_into(site, &counted).map_err(render::RenderError::Sink)?;
+    render::search_into(site, plain.as_ref(), &counted).map_err(render::RenderError::Sink)?;
     timing::report("search index", t);
     Ok((rendered, files.into_inner()))
 }

@@ -331,6 +331,10 @@ pub struct RenderOptions<'a> {
 /// Renders `md` to HTML. Headings are moved so that the highest one is at `top_level` (2 under a
 /// page's one `h1`), keeping their relative levels, so that no level is skipped.
 pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
+    render_html(md, opts, top_level, None)
+}
+
+fn render_html(md: &str, opts: &RenderOptions<'_>, top_level: u8, mut plain: Option<&mut Plain>) -> String {
     // Headings keep their levels here and are moved once the highest is known (one parse).
     let mut highest: Option<HeadingLevel> = None;
     let mut events: Vec<Event<'_>> = Vec::new();
@@ -339,6 +343,9 @@ pub fn to_html(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> String {
     // For each open link, whether it is an autolink written out by hand below.
     let mut link_stack: Vec<bool> = Vec::new();
     for event in Parser::new_ext(md, options()) {
+        if let Some(plain) = plain.as_deref_mut() {
+            plain.event(&event);
+        }
         if let Some((lang, buf)) = code.as_mut() {
             match event {
                 Event::Text(t) if opts.marks => buf.push_str(&unmarked_code(&t)),
@@ -480,32 +487,63 @@ pub struct PlainSection {
 
 /// The plain text of `md` split at its headings (code blocks included: commands are searched).
 pub fn plain_sections(md: &str) -> Vec<PlainSection> {
-    let mut out = vec![PlainSection { id: String::new(), heading: String::new(), text: String::new() }];
-    if md.len() > MAX_TEXT_BYTES {
-        return out;
+    let mut plain = Plain::default();
+    if md.len() <= MAX_TEXT_BYTES {
+        Parser::new_ext(md, options()).for_each(|e| plain.event(&e));
     }
-    // The explicit id of the heading being read, while inside one.
-    let mut in_heading: Option<Option<String>> = None;
-    for event in Parser::new_ext(md, options()) {
+    plain.finish()
+}
+
+/// [`to_html`] and [`plain_sections`] of one text from one parse: the render pass hands a page's
+/// plain text to the search index, which would otherwise parse the page again.
+pub fn to_html_and_plain(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> (String, Vec<PlainSection>) {
+    let mut plain = Plain::default();
+    if md.len() > MAX_TEXT_BYTES {
+        return (to_html(md, opts, top_level), plain.finish());
+    }
+    let html = render_html(md, opts, top_level, Some(&mut plain));
+    (html, plain.finish())
+}
+
+/// [`plain_sections`] while the events go by: the parser's own events, before `to_html` changes
+/// any of them.
+struct Plain {
+    out: Vec<PlainSection>,
+    /// The explicit id of the heading being read, while inside one.
+    in_heading: Option<Option<String>>,
+}
+
+impl Default for Plain {
+    fn default() -> Plain {
+        Plain {
+            out: vec![PlainSection { id: String::new(), heading: String::new(), text: String::new() }],
+            in_heading: None,
+        }
+    }
+}
+
+impl Plain {
+    fn event(&mut self, event: &Event<'_>) {
+        let out = &mut self.out;
         match event {
             Event::Start(Tag::Heading { id, .. }) => {
-                in_heading = Some(id.map(|i| i.into_string()));
+                self.in_heading = Some(id.as_ref().map(|i| i.to_string()));
                 out.push(PlainSection { id: String::new(), heading: String::new(), text: String::new() });
             }
             Event::End(TagEnd::Heading(_)) => {
-                if let (Some(id), Some(last)) = (in_heading.take(), out.last_mut()) {
+                if let (Some(id), Some(last)) = (self.in_heading.take(), out.last_mut()) {
                     last.heading = last.heading.trim().to_string();
                     last.id = id.unwrap_or_else(|| slugify(&last.heading));
                 }
             }
             Event::Text(t) | Event::Code(t) => {
                 if let Some(last) = out.last_mut() {
-                    if in_heading.is_some() { last.heading.push_str(&t) } else { last.text.push_str(&t) }
+                    if self.in_heading.is_some() { last.heading.push_str(t) } else { last.text.push_str(t) }
                 }
             }
             Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
                 if let Some(last) = out.last_mut()
-                    && in_heading.is_none()
+                    && self.in_heading.is_none()
                     && !last.text.ends_with(' ')
                 {
                     last.text.push(' ');
@@ -514,10 +552,13 @@ pub fn plain_sections(md: &str) -> Vec<PlainSection> {
             _ => {}
         }
     }
-    for s in &mut out {
-        s.text = s.text.trim().to_string();
+
+    fn finish(mut self) -> Vec<PlainSection> {
+        for s in &mut self.out {
+            s.text = s.text.trim().to_string();
+        }
+        self.out
     }
-    out
 }
 
 /// Whether `md` is one line that Markdown leaves as it is: no markup character, nothing at its
@@ -695,6 +736,25 @@ mod tests {
         assert_eq!(ids, ["phones", "お問い合わせ-先"]);
         let html = to_html(md, &opts(), 2);
         assert!(html.contains("<h2 id=\"phones\">") && html.contains("<h2 id=\"お問い合わせ-先\">"), "{html}");
+    }
+
+    #[test]
+    fn one_parse_gives_the_html_and_the_plain_sections_of_two() {
+        let texts = [
+            "",
+            "Intro with **bold**, `code` and [a link](procedure:a#b).\n\n## First {#own-id}\n\nText\nmore.",
+            "# Top\n\n- one\n- two\n\n### Deeper `x`\n\n```powershell\nGet-Item\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+            "Setext\n======\n\n<b>raw</b> text<br>\nline  \nbreak",
+        ];
+        for md in texts {
+            let (html, plain) = to_html_and_plain(md, &opts(), 2);
+            assert_eq!(html, to_html(md, &opts(), 2), "{md}");
+            assert_eq!(plain, plain_sections(md), "{md}");
+        }
+        let (_, plain) = to_html_and_plain(texts[2], &opts(), 2);
+        let headings: Vec<&str> = plain.iter().map(|s| s.heading.as_str()).collect();
+        assert_eq!(headings, ["", "Top", "Deeper x"]);
+        assert!(plain[2].text.contains("Get-Item"), "{plain:?}");
     }
 
     #[test]

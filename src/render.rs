@@ -91,6 +91,23 @@ pub fn all_pages(site: &Site) -> Vec<(PageKind, Option<Lang>)> {
     out
 }
 
+/// The plain text of each page's body (per language), split at its headings: the render pass
+/// parses every body anyway, and hands the text on to the search index, which would otherwise
+/// parse it again. The index takes each entry as it goes.
+#[derive(Default)]
+pub struct PlainTexts(std::sync::Mutex<rustc_hash::FxHashMap<(PageId, usize), Vec<crate::markdown::PlainSection>>>);
+
+impl PlainTexts {
+    fn put(&self, id: &PageId, lang: &Lang, sections: Vec<crate::markdown::PlainSection>) {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert((id.clone(), lang.index), sections);
+    }
+
+    /// The sections of page `id` in `lang`, when the render pass left them.
+    pub fn take(&self, id: &PageId, lang: &Lang) -> Option<Vec<crate::markdown::PlainSection>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&(id.clone(), lang.index))
+    }
+}
+
 /// What a render pass saw: pages per language, and whether any page shows highlighted code.
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
@@ -105,12 +122,14 @@ pub enum RenderError<E> {
 }
 
 /// Renders `pages` in parallel, minifying each when the site asks for it, and hands every page to
-/// `sink` as soon as it is done. `progress` counts the pages handed over.
+/// `sink` as soon as it is done. `progress` counts the pages handed over; `plain`, when given,
+/// receives the plain text of each page's body.
 pub fn render_pages<E: Send>(
     site: &Site,
     theme: &Theme,
     pages: &[(PageKind, Option<Lang>)],
     progress: Option<&AtomicUsize>,
+    plain: Option<&PlainTexts>,
     sink: &(dyn Fn(OutputFile) -> Result<(), E> + Sync),
 ) -> Result<Rendered, RenderError<E>> {
     enum Failed<E> {
@@ -122,7 +141,7 @@ pub fn render_pages<E: Send>(
     let results: Vec<Result<Done, Failed<E>>> = pages
         .par_iter()
         .map(|(kind, lang)| {
-            let file = render_page(site, theme, kind, lang.as_ref()).map_err(Failed::Template)?;
+            let file = render_page_with(site, theme, kind, lang.as_ref(), plain).map_err(Failed::Template)?;
             let code = file.uses_highlight;
             sink(file).map_err(Failed::Sink)?;
             if let Some(p) = progress {
@@ -152,8 +171,13 @@ pub fn render_pages<E: Send>(
 }
 
 /// Writes the search index files through `sink` (none when `[search] enabled = false`).
-pub fn search_into<E: Send>(site: &Site, sink: &(dyn Fn(OutputFile) -> Result<(), E> + Sync)) -> Result<(), E> {
-    if site.config.search { crate::search::index_files(site, sink) } else { Ok(()) }
+/// `plain` holds what a render pass of the pages left ([`render_pages`]).
+pub fn search_into<E: Send>(
+    site: &Site,
+    plain: Option<&PlainTexts>,
+    sink: &(dyn Fn(OutputFile) -> Result<(), E> + Sync),
+) -> Result<(), E> {
+    if site.config.search { crate::search::index_files(site, plain, sink) } else { Ok(()) }
 }
 
 /// The search index files in memory: built from the whole site, so `serve` builds them only
@@ -164,7 +188,7 @@ pub fn search_files(site: &Site) -> Vec<OutputFile> {
         files.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(f);
         Ok(())
     };
-    match search_into(site, &sink) {
+    match search_into(site, None, &sink) {
         Ok(()) => files.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner),
         Err(never) => match never {},
     }
@@ -234,8 +258,19 @@ pub fn render_page(
     kind: &PageKind,
     lang: Option<&Lang>,
 ) -> Result<OutputFile, Box<Diagnostic>> {
+    render_page_with(site, theme, kind, lang, None)
+}
+
+/// [`render_page`], handing the plain text of a page's body to `plain`.
+fn render_page_with(
+    site: &Site,
+    theme: &Theme,
+    kind: &PageKind,
+    lang: Option<&Lang>,
+    plain: Option<&PlainTexts>,
+) -> Result<OutputFile, Box<Diagnostic>> {
     let path = page_path(kind, lang);
-    let (template, context) = page::context(site, kind, lang, &path);
+    let (template, context) = page::context(site, kind, lang, &path, plain);
     let to_diag = |e: &dyn std::error::Error| {
         Box::new(Diagnostic::error(
             format!("themes/templates/{template}"),

@@ -196,3 +196,59 @@ fn two_builds_of_a_large_site_write_the_same_bytes() {
         assert!(second[path] == *bytes, "{path} differs between two builds of the same site");
     }
 }
+
+#[test]
+fn the_index_made_beside_the_pages_equals_the_one_serve_makes_alone() {
+    // A build's render pass hands each page's plain text to the index; `serve` makes the index
+    // on its own from the Markdown. Both must write the same files. Snippets and headings with
+    // and without ids, code and a table make the two ways of reading a body differ if they can.
+    let site = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    large_site(site.path(), 30);
+    let root = site.path();
+    std::fs::create_dir_all(root.join("content/snippets")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        root.join("content/snippets/warn.toml"),
+        "text = { ja = \"**注意**: 再起動が必要です。\", en = \"**Note**: a restart is needed.\" }\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for (lang, title, body) in [
+        (
+            "ja",
+            "特別",
+            "前文。\n\n{{> warn }}\n\n## 手順 {#steps}\n\n```powershell\nGet-Item TXT\n```\n\n| a | b |\n|---|---|\n| 値 | ２ |\n",
+        ),
+        (
+            "en",
+            "Special",
+            "Intro.\n\n{{> warn }}\n\n## Steps {#steps}\n\n```powershell\nGet-Item TXT\n```\n\n| a | b |\n|---|---|\n| value | 2 |\n",
+        ),
+    ] {
+        std::fs::write(
+            root.join(format!("content/pages/special.{lang}.md")),
+            format!("+++\ntitle = \"{title}\"\n+++\n{body}"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let compiled = vlsc_docs::compile(root).unwrap_or_else(|e| panic!("{e:?}"));
+    let built: BTreeMap<&str, &[u8]> = compiled
+        .files
+        .iter()
+        .filter(|f| f.path.as_str().starts_with("assets/search/"))
+        .map(|f| (f.path.as_str(), f.contents.as_slice()))
+        .collect();
+    let alone = vlsc_docs::render::search_files(&compiled.site);
+    let alone: BTreeMap<&str, &[u8]> = alone.iter().map(|f| (f.path.as_str(), f.contents.as_slice())).collect();
+    assert!(built.keys().any(|k| k.starts_with("assets/search/en/d")), "no index in the build: {:?}", built.keys());
+    assert_eq!(built.keys().collect::<Vec<_>>(), alone.keys().collect::<Vec<_>>());
+    for (path, bytes) in &built {
+        assert!(
+            alone[path] == *bytes,
+            "{path} differs:\n{}\n{}",
+            String::from_utf8_lossy(bytes),
+            String::from_utf8_lossy(alone[path])
+        );
+    }
+    let docs: String =
+        built.iter().filter(|(k, _)| k.contains("/d")).map(|(_, v)| String::from_utf8_lossy(v).into_owned()).collect();
+    assert!(docs.contains("special.html#steps") && docs.contains("a restart is needed"), "{docs}");
+}

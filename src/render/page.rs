@@ -22,6 +22,7 @@ pub(super) fn context(
     kind: &PageKind,
     lang: Option<&Lang>,
     here: &SitePath,
+    plain: Option<&super::PlainTexts>,
 ) -> (&'static str, tera::Result<tera::Context>) {
     let Some(lang) = lang else {
         if *kind == PageKind::NotFound {
@@ -31,7 +32,7 @@ pub(super) fn context(
     };
     let source = site.config.languages.get(site.config.i18n.source).unwrap_or(lang);
     let source_url = here.relative_to(&page_path(kind, Some(source)));
-    let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url };
+    let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url, plain };
     match kind {
         PageKind::Home => ("home.html", tera::Context::from_serialize(r.home())),
         PageKind::Section(k, id) => ("section.html", tera::Context::from_serialize(r.section(*k, id))),
@@ -60,6 +61,8 @@ pub(super) struct Renderer<'a> {
     pub here: &'a SitePath,
     /// This page in the source language, for the notices of outdated translations.
     pub source_url: String,
+    /// Where a page's body leaves its plain text for the search index, during a build.
+    pub plain: Option<&'a super::PlainTexts>,
 }
 
 impl<'a> Renderer<'a> {
@@ -99,6 +102,12 @@ impl<'a> Renderer<'a> {
     /// as a block, marked with its language when it stands in for a missing translation.
     fn block_of(&self, text: &Text, md: &str, marks: bool) -> String {
         let html = self.md_opts(|o| markdown::to_html(md, &RenderOptions { marks, ..*o }, 2));
+        self.fallback_block(text, html)
+    }
+
+    /// `html`, rendered from `text`, marked with its language when it stands in for a missing
+    /// translation.
+    fn fallback_block(&self, text: &Text, html: String) -> String {
         match self.fallback_lang(text) {
             Some(code) => format!("<div lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</div>"),
             None => html,
@@ -562,7 +571,14 @@ impl<'a> Renderer<'a> {
         // As `html`: the notice of the body's translation state, and its language when the source
         // language's body stands in for a missing translation.
         let notice = self.i18n_notice(p.body.mark(self.lang), None);
-        let body_html = format!("{notice}{}", self.block_of(&p.body, &body, false));
+        let body_html = match self.plain {
+            Some(plain) => {
+                let (html, sections) = self.md_opts(|o| markdown::to_html_and_plain(&body, o, 2));
+                plain.put(id, self.lang, sections);
+                format!("{notice}{}", self.fallback_block(&p.body, html))
+            }
+            None => format!("{notice}{}", self.block_of(&p.body, &body, false)),
+        };
         frame.has_code |= Self::has_code([body_html.as_str()]);
         let title_lang = self.fallback_lang(&p.body).map(str::to_string);
         Some(PageView { frame, title_lang, body_html })
@@ -593,7 +609,7 @@ fn root_not_found_view<'a>(site: &'a Site, here: &SitePath) -> RootNotFoundView<
         .languages
         .iter()
         .map(|lang| {
-            let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url: String::new() };
+            let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url: String::new(), plain: None };
             RootNotFoundLanguage {
                 code: lang.code.clone(),
                 ui: &site.ui[lang.index],
@@ -676,7 +692,7 @@ fn root_view<'a>(site: &'a Site, here: &SitePath) -> RootView<'a> {
         .languages
         .iter()
         .map(|lang| {
-            let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url: String::new() };
+            let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url: String::new(), plain: None };
             RootLanguage {
                 code: lang.code.clone(),
                 ui: &site.ui[lang.index],

@@ -15,7 +15,7 @@ use super::{normalize, shard_hash, terms};
 use crate::config::Text;
 use crate::ids::{Lang, SitePath};
 use crate::model::{Page, Part, Procedure, Scenario, Site, Step};
-use crate::render::{OutputFile, PageKind, page_path};
+use crate::render::{OutputFile, PageKind, PlainTexts, page_path};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
@@ -51,9 +51,14 @@ struct Doc {
 }
 
 /// Writes the index files of every language through `sink`, languages in parallel, each file as
-/// soon as it is made (the index is never held whole in memory).
-pub fn index_files<E: Send>(site: &Site, sink: &(dyn Fn(OutputFile) -> Result<(), E> + Sync)) -> Result<(), E> {
-    site.config.languages.par_iter().try_for_each(|lang| language_files(site, lang, sink))
+/// soon as it is made (the index is never held whole in memory). A page's text is taken from
+/// `plain` when the render pass left it there, and read from its Markdown otherwise.
+pub fn index_files<E: Send>(
+    site: &Site,
+    plain: Option<&PlainTexts>,
+    sink: &(dyn Fn(OutputFile) -> Result<(), E> + Sync),
+) -> Result<(), E> {
+    site.config.languages.par_iter().try_for_each(|lang| language_files(site, lang, plain, sink))
 }
 
 fn file(path: String, contents: String) -> OutputFile {
@@ -63,6 +68,7 @@ fn file(path: String, contents: String) -> OutputFile {
 fn language_files<E: Send>(
     site: &Site,
     lang: &Lang,
+    plain: Option<&PlainTexts>,
     sink: &(dyn Fn(OutputFile) -> Result<(), E> + Sync),
 ) -> Result<(), E> {
     let t = std::time::Instant::now();
@@ -83,7 +89,7 @@ fn language_files<E: Send>(
     // numbered, written into chunks and their terms interned in the site's order.
     for batch in sources.chunks(BATCH) {
         let tokenized: Vec<Vec<Tokenized>> =
-            batch.par_iter().map(|s| documents(site, lang, s).into_iter().map(tokenize).collect()).collect();
+            batch.par_iter().map(|s| documents(site, lang, plain, s).into_iter().map(tokenize).collect()).collect();
         for doc in tokenized.into_iter().flatten() {
             if chunk.is_empty() {
                 starts.push(count);
@@ -383,7 +389,7 @@ fn sources(site: &Site) -> Vec<Source<'_>> {
 
 /// The documents of one source in a language: a procedure and its steps, a scenario, or a page
 /// and its heading sections.
-fn documents(site: &Site, lang: &Lang, source: &Source) -> Vec<Doc> {
+fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Source) -> Vec<Doc> {
     let plain = |t: &Text| crate::markdown::to_plain(t.get(lang));
     let href = |kind: &PageKind| {
         let path = page_path(kind, Some(lang));
@@ -451,10 +457,13 @@ fn documents(site: &Site, lang: &Lang, source: &Source) -> Vec<Doc> {
             let url = href(&PageKind::Page(p.id.clone()));
             let title = p.title(lang).to_string();
             let description = p.descriptions.get(lang.index).cloned().flatten().unwrap_or_default();
-            let body = crate::model::params::expand_snippets(p.body.get(lang), &|id| {
-                site.snippets.get(id).map(|s| s.text.get(lang))
+            let sections = left.and_then(|t| t.take(&p.id, lang)).unwrap_or_else(|| {
+                let body = crate::model::params::expand_snippets(p.body.get(lang), &|id| {
+                    site.snippets.get(id).map(|s| s.text.get(lang))
+                });
+                crate::markdown::plain_sections(&body)
             });
-            let mut sections = crate::markdown::plain_sections(&body).into_iter();
+            let mut sections = sections.into_iter();
             let intro = sections.next().map(|s| s.text).unwrap_or_default();
             docs.push(Doc {
                 href: url.clone(),

@@ -164,7 +164,7 @@ pub fn rebuild_cached(
         rendered.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(f.path.clone(), Arc::new(f));
         Ok(())
     };
-    match crate::render::render_pages(&site, &theme, &dirty, None, &sink) {
+    match crate::render::render_pages(&site, &theme, &dirty, None, None, &sink) {
         Ok(_) => {}
         Err(RenderError::Templates(d)) => {
             let mut all = warnings;
