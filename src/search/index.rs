@@ -129,8 +129,9 @@ fn language_files<E: Send>(
 }
 
 /// How many sources (procedures, scenarios, pages) are tokenized in parallel before their
-/// documents are numbered and their terms interned, in order.
-const BATCH: usize = 512;
+/// documents are numbered and their terms interned, in order. A batch's documents are held
+/// whole (with their terms: ~25 MB for 512 procedures per language), so it stays small.
+const BATCH: usize = 128;
 
 /// A document made ready for the index: its entry in a document chunk (a JSON array) and its
 /// terms with their weights.
