@@ -186,16 +186,16 @@ pub struct RawStep {
     pub text: Option<RawText>,
     /// Another procedure whose steps are this step's substeps.
     #[schemars(with = "Option<String>")]
-    pub include: Option<Spanned<String>>,
+    pub include: Option<Box<Spanned<String>>>,
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, crate::schema::TextSchema>")]
     pub with: RawWith,
     #[schemars(with = "Option<crate::schema::TextSchema>")]
-    pub note: Option<RawText>,
+    pub note: Option<Box<RawText>>,
     #[schemars(with = "Option<crate::schema::TextSchema>")]
-    pub caution: Option<RawText>,
+    pub caution: Option<Box<RawText>>,
     #[schemars(with = "Option<crate::schema::TextSchema>")]
-    pub since_then: Option<RawText>,
+    pub since_then: Option<Box<RawText>>,
     #[serde(default)]
     #[schemars(with = "Vec<RawSubstep>")]
     pub substeps: Vec<Spanned<RawSubstep>>,
@@ -215,11 +215,11 @@ pub struct RawSubstep {
     #[schemars(with = "crate::schema::TextSchema")]
     pub text: RawText,
     #[schemars(with = "Option<crate::schema::TextSchema>")]
-    pub note: Option<RawText>,
+    pub note: Option<Box<RawText>>,
     #[schemars(with = "Option<crate::schema::TextSchema>")]
-    pub caution: Option<RawText>,
+    pub caution: Option<Box<RawText>>,
     #[schemars(with = "Option<crate::schema::TextSchema>")]
-    pub since_then: Option<RawText>,
+    pub since_then: Option<Box<RawText>>,
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]

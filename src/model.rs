@@ -112,12 +112,13 @@ pub struct Step {
     pub anchor: Anchor,
     /// Empty in a step that includes a procedure and has no lead-in.
     pub text: Text,
-    pub include: Option<Include>,
+    /// Boxed, as `since_then`: few steps have one, and a site has hundreds of thousands of steps.
+    pub include: Option<Box<Include>>,
     /// The step's note (`note` or `caution` in the source: a step has at most one of them).
     pub note: Option<Text>,
     pub note_kind: NoteKind,
     /// What has changed on screen since the step was written.
-    pub since_then: Option<Text>,
+    pub since_then: Option<Box<Text>>,
     pub substeps: Vec<Step>,
     /// The substeps are alternatives (the reader does one of them), not a sequence.
     pub choices: bool,
@@ -452,9 +453,9 @@ fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Op
         let fields = StepFields {
             id: r.id.as_ref(),
             text: r.text.as_ref(),
-            note: r.note.as_ref(),
-            caution: r.caution.as_ref(),
-            since_then: r.since_then.as_ref(),
+            note: r.note.as_deref(),
+            caution: r.caution.as_deref(),
+            since_then: r.since_then.as_deref(),
         };
         placeholders.check_step(texts, &key, &fields);
         let step = step_fields(file, &key, &default, &fields, raw.span(), r.include.is_some(), &mut seen, texts);
@@ -522,9 +523,9 @@ fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Op
             let fields = StepFields {
                 id: id.as_ref(),
                 text: Some(text),
-                note: note.as_ref(),
-                caution: caution.as_ref(),
-                since_then: since_then.as_ref(),
+                note: note.as_deref(),
+                caution: caution.as_deref(),
+                since_then: since_then.as_deref(),
             };
             let sub_key = format!("{key}.{list}[{j}]");
             placeholders.check_step(texts, &sub_key, &fields);
@@ -538,7 +539,7 @@ fn procedure(p: &Parsed<crate::load::RawProcedure>, texts: &mut Texts<'_>) -> Op
             Some(mut s) => {
                 s.substeps = substeps;
                 s.choices = choices;
-                s.include = include;
+                s.include = include.map(Box::new);
                 steps.push(s);
             }
             None => ok = false,
@@ -714,7 +715,7 @@ fn step_fields(
         text,
         note,
         note_kind,
-        since_then,
+        since_then: since_then.map(Box::new),
         include: None,
         substeps: Vec::new(),
         choices: false,

@@ -306,7 +306,8 @@ impl<'a> Renderer<'a> {
     /// How a step reads as a whole: outdated if any of its texts is, else not translated if any
     /// of them is not.
     fn step_mark(s: &Step, lang: &Lang) -> Mark {
-        let marks = [Some(&s.text), s.note.as_ref(), s.since_then.as_ref()].into_iter().flatten().map(|t| t.mark(lang));
+        let marks =
+            [Some(&s.text), s.note.as_ref(), s.since_then.as_deref()].into_iter().flatten().map(|t| t.mark(lang));
         marks.fold(Mark::Current, |acc, m| match (acc, m) {
             (Mark::Outdated, _) | (_, Mark::Outdated) => Mark::Outdated,
             (Mark::Fallback, _) | (_, Mark::Fallback) => Mark::Fallback,
