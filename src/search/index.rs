@@ -495,6 +495,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn postings_read_back_as_they_were_added() {
+        // Distances of one byte, of two and of five (the largest document number).
+        let docs = [0, 1, 127, 128, 300, 16_384, 16_385, u32::MAX];
+        let mut list = PostingList::default();
+        for (i, &doc) in docs.iter().enumerate() {
+            list.push(doc, i as u8 + 10);
+        }
+        let mut last = 0;
+        let read: Vec<(u32, u8)> = list
+            .pairs()
+            .map(|(delta, weight)| {
+                last += delta;
+                (last, weight)
+            })
+            .collect();
+        let expected: Vec<(u32, u8)> = docs.iter().enumerate().map(|(i, &d)| (d, i as u8 + 10)).collect();
+        assert_eq!(read, expected);
+    }
+
+    #[test]
     fn numbers_and_packed_terms_are_written_back_as_they_were() {
         for n in [0, 7, 10, 4_294_967_295, 123_456] {
             let mut s = String::new();
