@@ -20,13 +20,30 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
-/// Weights of the fields a term is found in: a page title beats a step or heading, which beats
+/// The fields a term is found in, best first: a page title beats a step or heading, which beats
 /// a passing mention; a step also carries its page's title, weakly, so that a query naming
 /// both the procedure and the step finds the step.
-const TITLE: u8 = 30;
-const STEP: u8 = 20;
-const BODY: u8 = 10;
-const PAGE_TITLE: u8 = 5;
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Title,
+    Step,
+    Body,
+    PageTitle,
+}
+use Field::{Body as BODY, PageTitle as PAGE_TITLE, Step as STEP, Title as TITLE};
+
+impl Field {
+    const ALL: [Field; 4] = [TITLE, STEP, BODY, PAGE_TITLE];
+
+    fn weight(self) -> u8 {
+        match self {
+            TITLE => 30,
+            STEP => 20,
+            BODY => 10,
+            PAGE_TITLE => 5,
+        }
+    }
+}
 
 /// The average size a term shard is aimed at, and the size of a document chunk.
 const SHARD_BYTES: usize = 48 * 1024;
@@ -43,11 +60,11 @@ struct Doc {
     label: String,
     /// Plain text shown as the snippet.
     text: String,
-    /// Plain texts to index, with their weights.
-    fields: Vec<(String, u8)>,
-    /// Terms found already, with their weight: the page title that every step or section of a
-    /// page carries, tokenized once for all of them.
-    title_terms: Option<Arc<Vec<(Term, u8)>>>,
+    /// Plain texts to index, with their fields.
+    fields: Vec<(String, Field)>,
+    /// Terms found already: the page title that every step or section of a page carries
+    /// ([`PAGE_TITLE`]), tokenized once for all of them.
+    title_terms: Option<Arc<Vec<Term>>>,
 }
 
 /// Writes the index files of every language through `sink`, languages in parallel, each file as
@@ -311,17 +328,35 @@ impl Term {
 }
 
 /// A document's terms, each once, with its weight: the best field it is found in, plus one for
-/// each further occurrence (up to four).
+/// each further occurrence (up to four). In the order of the terms ([`Term`]'s `Ord`).
 fn doc_terms(doc: &Doc) -> Vec<(Term, u8)> {
-    let mut found: Vec<(Term, u8)> = doc.title_terms.as_ref().map(|t| t.to_vec()).unwrap_or_default();
-    for (text, weight) in &doc.fields {
-        terms(&normalize(text), |t| found.push((Term::new(t), *weight)));
+    // Nearly every term is packed: they are sorted as single numbers (the sort is most of the
+    // work here), with the field's rank (best first) in the high half of the length byte, which
+    // a length of at most 15 leaves free. Terms hold no NUL character, so two terms never differ
+    // by their length alone: numbers of one term stay together, in the terms' own order, best
+    // field first. The few long terms are sorted apart and come last, as in `Term`'s order.
+    let mut packed: Vec<u128> = Vec::new();
+    let mut long: Vec<(Box<str>, Field)> = Vec::new();
+    let mut found = |term: Term, field: Field| match term {
+        Term::Packed(hi, lo) => packed.push(((u128::from(hi) << 64) | u128::from(lo)) | ((field as u128) << 4)),
+        Term::Long(t) => long.push((t, field)),
+    };
+    for term in doc.title_terms.iter().flat_map(|t| t.iter()) {
+        found(term.clone(), PAGE_TITLE);
     }
-    // Best weight first within each term, then one entry per term.
-    found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    let mut out: Vec<(Term, u8)> = Vec::with_capacity(found.len() / 2);
+    for (text, field) in &doc.fields {
+        terms(&normalize(text), |t| found(Term::new(t), *field));
+    }
+    packed.sort_unstable();
+    long.sort_unstable_by(|a, b| a.0.cmp(&b.0).then((a.1 as u8).cmp(&(b.1 as u8))));
+    let packed = packed.into_iter().map(|n| {
+        let field = Field::ALL[((n >> 4) & 0xF) as usize];
+        let n = n & !0xF0;
+        (Term::Packed((n >> 64) as u64, n as u64), field)
+    });
+    let mut out: Vec<(Term, u8)> = Vec::new();
     let mut more = 0u8;
-    for (term, weight) in found {
+    for (term, field) in packed.chain(long.into_iter().map(|(t, f)| (Term::Long(t), f))) {
         match out.last_mut() {
             Some(last) if last.0 == term => {
                 more = more.saturating_add(1);
@@ -331,7 +366,7 @@ fn doc_terms(doc: &Doc) -> Vec<(Term, u8)> {
             }
             _ => {
                 more = 0;
-                out.push((term, weight));
+                out.push((term, field.weight()));
             }
         }
     }
@@ -339,9 +374,9 @@ fn doc_terms(doc: &Doc) -> Vec<(Term, u8)> {
 }
 
 /// A page title's terms, weighted as the title of a step or section's page.
-fn title_terms(title: &str) -> Arc<Vec<(Term, u8)>> {
+fn title_terms(title: &str) -> Arc<Vec<Term>> {
     let mut out = Vec::new();
-    terms(&normalize(title), |t| out.push((Term::new(t), PAGE_TITLE)));
+    terms(&normalize(title), |t| out.push(Term::new(t)));
     Arc::new(out)
 }
 
@@ -493,6 +528,54 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_documents_terms_are_sorted_deduplicated_and_weighted_as_the_plain_rule_says() {
+        // The plain rule: every occurrence with its field's weight, sorted by term, best weight
+        // first; one entry per term, plus one for each further occurrence (up to four).
+        let fields = [
+            ("既定値群の設定 administratorsettings administratorsettings sign", BODY),
+            ("既定値 sign signing records TXT レコード administratorsettings", STEP),
+            ("セキュリティの既定値群 record", TITLE),
+            ("sign sign sign sign sign sign 既定", BODY),
+        ];
+        let doc = Doc {
+            href: String::new(),
+            title: String::new(),
+            label: String::new(),
+            text: String::new(),
+            fields: fields.iter().map(|(t, f)| (t.to_string(), *f)).collect(),
+            title_terms: Some(title_terms("既定値 the administratorsettings")),
+        };
+        let mut all: Vec<(Term, u8)> = Vec::new();
+        for t in doc.title_terms.iter().flat_map(|t| t.iter()) {
+            all.push((t.clone(), PAGE_TITLE.weight()));
+        }
+        for (text, field) in &doc.fields {
+            terms(&normalize(text), |t| all.push((Term::new(t), field.weight())));
+        }
+        all.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let mut expected: Vec<(Term, u8)> = Vec::new();
+        let mut more = 0;
+        for (term, weight) in all {
+            match expected.last_mut() {
+                Some(last) if last.0 == term => {
+                    more += 1;
+                    if more <= 4 {
+                        last.1 += 1;
+                    }
+                }
+                _ => {
+                    more = 0;
+                    expected.push((term, weight));
+                }
+            }
+        }
+        assert!(expected.iter().any(|(t, _)| matches!(t, Term::Long(_))), "no long term in the sample");
+        assert_eq!(doc_terms(&doc), expected);
+        // `sign`: best in a step (20), seven more occurrences count four.
+        assert!(expected.contains(&(Term::new("sign"), 24)), "{expected:?}");
+    }
 
     #[test]
     fn postings_read_back_as_they_were_added() {
