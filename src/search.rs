@@ -40,7 +40,18 @@ pub fn is_cjk(c: char) -> bool {
 fn is_word(c: char) -> bool {
     // ASCII first: the Unicode tables are slow, and Japanese text would consult them for every
     // character.
-    if c.is_ascii() { c.is_ascii_alphanumeric() } else { !is_cjk(c) && c.is_alphanumeric() }
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        // Japanese punctuation (、。「」…) is not, and is common enough to be told apart first.
+        !is_cjk(c) && !is_cjk_punctuation(c) && c.is_alphanumeric()
+    }
+}
+
+/// The characters of the CJK symbols and punctuation block that are neither letters nor digits
+/// (and have no case): 、。「」【】〜 and the like.
+fn is_cjk_punctuation(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{3004}' | '\u{3008}'..='\u{3020}' | '\u{3030}' | '\u{3036}'..='\u{3037}' | '\u{303D}'..='\u{303F}')
 }
 
 /// Text as both sides compare it: NFKC, lower case, long-vowel marks and middle dots dropped.
@@ -87,6 +98,8 @@ fn push_folded(out: &mut String, c: char) {
         if !is_dropped(c) {
             out.push(c);
         }
+    } else if is_cjk_punctuation(c) {
+        out.push(c);
     } else {
         out.extend(c.to_lowercase().filter(|c| !is_dropped(*c)));
     }
@@ -303,6 +316,16 @@ mod tests {
 
     fn query(q: &str) -> Vec<(String, bool)> {
         query_terms(q).into_iter().map(|t| (t.term, t.prefix)).collect()
+    }
+
+    #[test]
+    fn japanese_punctuation_is_told_apart_as_the_unicode_tables_would() {
+        for c in ('\u{3000}'..='\u{303F}').chain(['a', 'é', 'Ж', '1', '١', '漢', 'カ', '・', '-']) {
+            assert_eq!(is_word(c), !is_cjk(c) && c.is_alphanumeric(), "{c:?} U+{:04X}", c as u32);
+            if is_cjk_punctuation(c) {
+                assert!(!c.is_alphanumeric() && c.to_lowercase().eq([c]), "{c:?}");
+            }
+        }
     }
 
     #[test]
