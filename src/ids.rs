@@ -113,12 +113,27 @@ impl SitePath {
     /// The relative URL from the page at `self` to `target`, e.g. `../procedures/x.html`.
     /// Relative URLs keep the site working from any folder and from file://.
     pub fn relative_to(&self, target: &SitePath) -> String {
-        let from: Vec<&str> = self.0.split('/').collect();
-        let to: Vec<&str> = target.0.split('/').collect();
-        let from_dirs = &from[..from.len() - 1];
-        let common = from_dirs.iter().zip(&to).take_while(|(a, b)| a == b).count();
-        let mut out = "../".repeat(from_dirs.len() - common);
-        out.push_str(&to[common..].join("/"));
+        // Every page computes dozens of these (its navigation): bytes, not split segments.
+        let (from, to) = (self.0.as_bytes(), target.0.as_bytes());
+        // The end of `from`'s folders, and of the folders it shares with `to` (whole segments:
+        // equal bytes up to a `/` both have).
+        let dirs_end = from.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+        let mut common = 0;
+        for (i, (a, b)) in from[..dirs_end].iter().zip(to).enumerate() {
+            if a != b {
+                break;
+            }
+            if *a == b'/' {
+                common = i + 1;
+            }
+        }
+        let ups = from[common..dirs_end].iter().filter(|&&b| b == b'/').count();
+        let rest = &target.0[common..];
+        let mut out = String::with_capacity(3 * ups + rest.len());
+        for _ in 0..ups {
+            out.push_str("../");
+        }
+        out.push_str(rest);
         out
     }
 }
@@ -148,5 +163,12 @@ mod tests {
         check("index.html", "ja/index.html", "ja/index.html");
         check("ja/contacts.html", "assets/site.css", "../assets/site.css");
         check("ja/index.html", "ja/index.html", "index.html");
+        // A folder whose name begins another's is not shared.
+        check("ja/proc/x.html", "ja/procedures/y.html", "../procedures/y.html");
+        check("ja/procedures/a/b/x.html", "ja/procedures/a/c/y.html", "../c/y.html");
+        check("ja/procedures/a/b/x.html", "ja/procedures/a/b/y.html", "y.html");
+        check("ja/procedures/a/b/x.html", "ja/procedures/a/bc/y.html", "../bc/y.html");
+        check("ja/procedures/a/b/x.html", "index.html", "../../../../index.html");
+        check("404.html", "ja/procedures/a/x.html", "ja/procedures/a/x.html");
     }
 }
