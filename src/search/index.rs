@@ -30,17 +30,16 @@ enum Field {
     Body,
     PageTitle,
 }
-use Field::{Body as BODY, PageTitle as PAGE_TITLE, Step as STEP, Title as TITLE};
 
 impl Field {
-    const ALL: [Field; 4] = [TITLE, STEP, BODY, PAGE_TITLE];
+    const ALL: [Field; 4] = [Field::Title, Field::Step, Field::Body, Field::PageTitle];
 
     fn weight(self) -> u8 {
         match self {
-            TITLE => 30,
-            STEP => 20,
-            BODY => 10,
-            PAGE_TITLE => 5,
+            Field::Title => 30,
+            Field::Step => 20,
+            Field::Body => 10,
+            Field::PageTitle => 5,
         }
     }
 }
@@ -63,7 +62,7 @@ struct Doc {
     /// Plain texts to index, with their fields.
     fields: Vec<(String, Field)>,
     /// Terms found already: the page title that every step or section of a page carries
-    /// ([`PAGE_TITLE`]), tokenized once for all of them.
+    /// ([`Field::PageTitle`]), tokenized once for all of them.
     title_terms: Option<Arc<Vec<Term>>>,
 }
 
@@ -342,7 +341,7 @@ fn doc_terms(doc: &Doc) -> Vec<(Term, u8)> {
         Term::Long(t) => long.push((t, field)),
     };
     for term in doc.title_terms.iter().flat_map(|t| t.iter()) {
-        found(term.clone(), PAGE_TITLE);
+        found(term.clone(), Field::PageTitle);
     }
     for (text, field) in &doc.fields {
         terms(&normalize(text), |t| found(Term::new(t), *field));
@@ -445,7 +444,7 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
                 title: title.clone(),
                 label: String::new(),
                 text: snippet(&summary),
-                fields: vec![(title.clone(), TITLE), (summary, BODY)],
+                fields: vec![(title.clone(), Field::Title), (summary, Field::Body)],
                 title_terms: None,
             });
             let title_terms = title_terms(&title);
@@ -457,7 +456,7 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
                     title: title.clone(),
                     label: format!("{step_word} {number}"),
                     text: snippet(&if note.is_empty() { text.clone() } else { format!("{text} {note}") }),
-                    fields: vec![(text, STEP), (note, BODY)],
+                    fields: vec![(text, Field::Step), (note, Field::Body)],
                     title_terms: Some(Arc::clone(&title_terms)),
                 }
             };
@@ -485,7 +484,7 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
                 title: title.clone(),
                 label: String::new(),
                 text: snippet(&symptom),
-                fields: vec![(title, TITLE), (symptom, STEP), (body.join(" "), BODY)],
+                fields: vec![(title, Field::Title), (symptom, Field::Step), (body.join(" "), Field::Body)],
                 title_terms: None,
             });
         }
@@ -506,7 +505,7 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
                 title: title.clone(),
                 label: String::new(),
                 text: snippet(if description.is_empty() { &intro } else { &description }),
-                fields: vec![(title.clone(), TITLE), (description, STEP), (intro, BODY)],
+                fields: vec![(title.clone(), Field::Title), (description, Field::Step), (intro, Field::Body)],
                 title_terms: None,
             });
             let title_terms = title_terms(&title);
@@ -516,7 +515,7 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
                     title: title.clone(),
                     label: s.heading.clone(),
                     text: snippet(&s.text),
-                    fields: vec![(s.heading, STEP), (s.text, BODY)],
+                    fields: vec![(s.heading, Field::Step), (s.text, Field::Body)],
                     title_terms: Some(Arc::clone(&title_terms)),
                 });
             }
@@ -534,10 +533,10 @@ mod tests {
         // The plain rule: every occurrence with its field's weight, sorted by term, best weight
         // first; one entry per term, plus one for each further occurrence (up to four).
         let fields = [
-            ("既定値群の設定 administratorsettings administratorsettings sign", BODY),
-            ("既定値 sign signing records TXT レコード administratorsettings", STEP),
-            ("セキュリティの既定値群 record", TITLE),
-            ("sign sign sign sign sign sign 既定", BODY),
+            ("既定値群の設定 administratorsettings administratorsettings sign", Field::Body),
+            ("既定値 sign signing records TXT レコード administratorsettings", Field::Step),
+            ("セキュリティの既定値群 record", Field::Title),
+            ("sign sign sign sign sign sign 既定", Field::Body),
         ];
         let doc = Doc {
             href: String::new(),
@@ -549,7 +548,7 @@ mod tests {
         };
         let mut all: Vec<(Term, u8)> = Vec::new();
         for t in doc.title_terms.iter().flat_map(|t| t.iter()) {
-            all.push((t.clone(), PAGE_TITLE.weight()));
+            all.push((t.clone(), Field::PageTitle.weight()));
         }
         for (text, field) in &doc.fields {
             terms(&normalize(text), |t| all.push((Term::new(t), field.weight())));
