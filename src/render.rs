@@ -133,7 +133,7 @@ pub fn render_pages<E: Send>(
     sink: &(dyn Fn(OutputFile) -> Result<(), E> + Sync),
 ) -> Result<Rendered, RenderError<E>> {
     enum Failed<E> {
-        Template(Box<Diagnostic>),
+        Template(PageError),
         Sink(E),
     }
     /// A page done: its language's index (none for the entry page), and whether it shows code.
@@ -151,7 +151,7 @@ pub fn render_pages<E: Send>(
         })
         .collect();
     let mut rendered = Rendered { pages_per_language: vec![0; site.config.languages.len()], any_code: false };
-    let mut diags = Diagnostics::default();
+    let mut errors = Vec::new();
     for r in results {
         match r {
             Ok((lang, code)) => {
@@ -160,12 +160,12 @@ pub fn render_pages<E: Send>(
                 }
                 rendered.any_code |= code;
             }
-            Err(Failed::Template(d)) => diags.push(*d),
+            Err(Failed::Template(e)) => errors.push(e),
             Err(Failed::Sink(e)) => return Err(RenderError::Sink(e)),
         }
     }
-    if diags.has_errors() {
-        return Err(RenderError::Templates(diags));
+    if !errors.is_empty() {
+        return Err(RenderError::Templates(merge_page_errors(errors)));
     }
     Ok(rendered)
 }
@@ -258,7 +258,43 @@ pub fn render_page(
     kind: &PageKind,
     lang: Option<&Lang>,
 ) -> Result<OutputFile, Box<Diagnostic>> {
-    render_page_with(site, theme, kind, lang, None)
+    render_page_with(site, theme, kind, lang, None).map_err(|e| Box::new(e.into_diagnostic(0)))
+}
+
+/// A template error on one page. The page is kept apart from the diagnostic (which names the
+/// template, its line and what went wrong), so that the same error on many pages is told once.
+struct PageError {
+    page: SitePath,
+    diag: Box<Diagnostic>,
+}
+
+impl PageError {
+    /// The diagnostic, naming the page and how many `others` failed the same way.
+    fn into_diagnostic(self, others: usize) -> Diagnostic {
+        let PageError { page, diag } = self;
+        let also = match others {
+            0 => String::new(),
+            1 => " and 1 other page".to_string(),
+            n => format!(" and {n} other pages"),
+        };
+        Diagnostic { message: format!("cannot render {}{also}: {}", page.as_str(), diag.message), ..*diag }
+    }
+}
+
+/// Template errors told once each, in the order first met, with how many other pages met them.
+fn merge_page_errors(errors: Vec<PageError>) -> Diagnostics {
+    let mut merged: Vec<(PageError, usize)> = Vec::new();
+    for e in errors {
+        match merged.iter_mut().find(|(m, _)| m.diag == e.diag) {
+            Some((_, others)) => *others += 1,
+            None => merged.push((e, 0)),
+        }
+    }
+    let mut diags = Diagnostics::default();
+    for (e, others) in merged {
+        diags.push(e.into_diagnostic(others));
+    }
+    diags
 }
 
 /// [`render_page`], handing the plain text of a page's body to `plain`.
@@ -268,17 +304,20 @@ fn render_page_with(
     kind: &PageKind,
     lang: Option<&Lang>,
     plain: Option<&PlainTexts>,
-) -> Result<OutputFile, Box<Diagnostic>> {
+) -> Result<OutputFile, PageError> {
     let path = page_path(kind, lang);
     let (template, context) = page::context(site, kind, lang, &path, plain);
-    let to_diag = |e: &dyn std::error::Error| {
-        Box::new(Diagnostic::error(
-            format!("themes/templates/{template}"),
-            format!("cannot render {}: {}", path.as_str(), crate::theme::error_chain(e)),
-        ))
+    let to_error = |e: &tera::Error| {
+        let mut diag = crate::theme::template_diagnostic(&theme.sources, e);
+        if diag.location.is_none()
+            && let Some((at, _)) = theme.sources.get(template)
+        {
+            diag.file = at.into();
+        }
+        PageError { page: path.clone(), diag: Box::new(diag) }
     };
-    let context = context.map_err(|e| to_diag(&e))?;
-    let html = theme.tera.render(template, &context).map_err(|e| to_diag(&e))?;
+    let context = context.map_err(|e| to_error(&e))?;
+    let html = theme.tera.render(template, &context).map_err(|e| to_error(&e))?;
     let uses_highlight = html.contains(HIGHLIGHT_LINK);
     let contents = if site.config.minify { minify(html.as_bytes()) } else { html.into_bytes() };
     Ok(OutputFile { path, contents, is_html: true, uses_highlight })

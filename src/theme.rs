@@ -47,6 +47,8 @@ pub struct Theme {
     pub assets: BTreeMap<String, Vec<u8>>,
     /// A hash of every template and asset, so that `serve` knows when the theme changed.
     pub fingerprint: u64,
+    /// Every template by name: the path shown in errors, and its text (for the error's line).
+    pub sources: BTreeMap<String, (String, String)>,
 }
 
 /// The last theme compiled, kept by `serve`: most rebuilds find the same templates and assets,
@@ -145,18 +147,18 @@ fn compile(
     diags: &mut Diagnostics,
 ) -> Option<Theme> {
     let mut tera = tera::Tera::default();
-    tera.autoescape_on(vec![".html"]);
+    tera.autoescape_on([".html"]);
     match tera.add_raw_templates(sources.iter().map(|(n, (_, t))| (n.as_str(), t.as_str()))) {
-        Ok(()) => Some(Theme { tera, assets, fingerprint }),
+        Ok(()) => Some(Theme { tera, assets, fingerprint, sources }),
         Err(e) => {
-            // Tera names the template at fault in its message; point at that file.
-            let message = error_chain(&e);
-            let at_fault = sources.iter().find(|(name, _)| message.contains(&format!("'{name}'")));
-            let Some((_, (path, text))) = at_fault else {
-                diags.push(Diagnostic::error("themes", format!("template error: {message}")));
-                return None;
+            let mut d = template_diagnostic(&sources, &e);
+            let what = if matches!(e.kind(), tera::ErrorKind::SyntaxError(_)) {
+                "template syntax error"
+            } else {
+                "template error"
             };
-            diags.push(template_diagnostic(path, text, &message));
+            d.message = format!("{what}: {}", d.message);
+            diags.push(d);
             None
         }
     }
@@ -224,25 +226,23 @@ fn theme_files(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<String> 
     files
 }
 
-/// Turns Tera's parse error (`… --> 3:14 | … = expected …`) into a located diagnostic.
-fn template_diagnostic(path: &str, text: &str, message: &str) -> Diagnostic {
-    let position = message.split_once("--> ").and_then(|(_, rest)| {
-        let (line, rest) = rest.split_once(':')?;
-        let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        Some((line.trim().parse::<usize>().ok()?, column.parse::<usize>().ok()?))
-    });
-    let expected = message.rsplit_once("= ").map(|(_, e)| e.trim().to_string());
-    match (position, expected) {
-        (Some((line, column)), Some(expected)) => {
-            let offset: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum::<usize>()
-                + text
-                    .split_inclusive('\n')
-                    .nth(line - 1)
-                    .map_or(0, |l| l.char_indices().nth(column - 1).map_or(0, |(i, _)| i));
-            Diagnostic::error(path, format!("template syntax error: {expected}"))
-                .at(crate::diag::Location::from_span(text, offset..offset + 1))
-        }
-        _ => Diagnostic::error(path, format!("template error: {message}")),
+/// Turns a Tera error into a diagnostic at the template and line it names: Tera gives the
+/// template's name and the span at fault for syntax and rendering errors alike. An error naming
+/// no span points at the template whose name it quotes, if any.
+pub fn template_diagnostic(sources: &BTreeMap<String, (String, String)>, e: &tera::Error) -> Diagnostic {
+    if let tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) = e.kind()
+        && let Some((path, text)) = sources.get(report.filename())
+    {
+        return Diagnostic::error(path, report.message())
+            .at(crate::diag::Location::from_span(text, report.span().range.clone()));
+    }
+    let message = error_chain(e);
+    match sources
+        .iter()
+        .find(|(name, _)| message.contains(&format!("'{name}'")) || message.contains(&format!("`{name}`")))
+    {
+        Some((_, (path, _))) => Diagnostic::error(path, message),
+        None => Diagnostic::error("themes", message),
     }
 }
 

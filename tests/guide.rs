@@ -147,6 +147,29 @@ fn a_when_string_without_a_slot_still_reads_label_then_condition() {
 }
 
 #[test]
+fn a_condition_with_markup_is_rendered_inside_the_when_sentence_not_escaped() {
+    let site = common::site("basic");
+    let scenario = site.path().join("content/scenarios/new-user.toml");
+    let toml = std::fs::read_to_string(&scenario).unwrap_or_else(|e| panic!("{e}"));
+    let toml = toml.replace(
+        r#"en = "you change the defaults""#,
+        r#"en = "you change the `TXT` record & <b>keep</b> **nothing** else""#,
+    );
+    std::fs::write(&scenario, toml).unwrap_or_else(|e| panic!("{e}"));
+    let html = pages(&build_ok(site.path()));
+    let page = &html["en/scenarios/new-user.html"];
+    let when = page.select(&sel(".vd-when")).next().unwrap_or_else(|| panic!("no condition"));
+    assert_eq!(
+        text(when),
+        "Follow these steps only if you change the TXT record & <b>keep</b> nothing else.",
+        "{}",
+        when.html()
+    );
+    assert_eq!(when.select(&sel("code")).map(text).collect::<Vec<_>>(), ["TXT"], "{}", when.html());
+    assert_eq!(when.select(&sel("strong")).map(text).collect::<Vec<_>>(), ["nothing"], "{}", when.html());
+}
+
+#[test]
 fn the_notice_is_on_every_page_in_both_languages_and_in_print() {
     let guide = common::bundled_guide();
     let public = build_ok(guide.path());

@@ -23,33 +23,33 @@ pub(super) fn context(
     lang: Option<&Lang>,
     here: &SitePath,
     plain: Option<&super::PlainTexts>,
-) -> (&'static str, tera::Result<tera::Context>) {
+) -> (&'static str, tera::TeraResult<tera::Context>) {
     let Some(lang) = lang else {
         if *kind == PageKind::NotFound {
-            return ("root-404.html", tera::Context::from_serialize(root_not_found_view(site, here)));
+            return ("root-404.html", tera::Context::from_serialize(&root_not_found_view(site, here)));
         }
-        return ("root.html", tera::Context::from_serialize(root_view(site, here)));
+        return ("root.html", tera::Context::from_serialize(&root_view(site, here)));
     };
     let source = site.config.languages.get(site.config.i18n.source).unwrap_or(lang);
     let source_url = here.relative_to(&page_path(kind, Some(source)));
     let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url, plain };
     match kind {
-        PageKind::Home => ("home.html", tera::Context::from_serialize(r.home())),
-        PageKind::Section(k, id) => ("section.html", tera::Context::from_serialize(r.section(*k, id))),
+        PageKind::Home => ("home.html", tera::Context::from_serialize(&r.home())),
+        PageKind::Section(k, id) => ("section.html", tera::Context::from_serialize(&r.section(*k, id))),
         PageKind::Scenario(id) => ("scenario.html", present(r.scenario(id))),
         PageKind::Procedure(id) => ("procedure.html", present(r.procedure(id))),
         PageKind::Page(id) => ("page.html", present(r.page(id))),
-        PageKind::Root => ("root.html", tera::Context::from_serialize(root_view(site, here))),
-        PageKind::NotFound => ("404.html", tera::Context::from_serialize(r.not_found())),
+        PageKind::Root => ("root.html", tera::Context::from_serialize(&root_view(site, here))),
+        PageKind::NotFound => ("404.html", tera::Context::from_serialize(&r.not_found())),
     }
 }
 
 /// The context of a view, or an error when the page's content does not exist (a caller's bug: the
 /// pages rendered are taken from the validated site).
-fn present<T: Serialize>(view: Option<T>) -> tera::Result<tera::Context> {
+fn present<T: Serialize>(view: Option<T>) -> tera::TeraResult<tera::Context> {
     match view {
-        Some(v) => tera::Context::from_serialize(v),
-        None => Err(tera::Error::msg("the page's content is not in the site")),
+        Some(v) => tera::Context::from_serialize(&v),
+        None => Err(tera::Error::message("the page's content is not in the site")),
     }
 }
 
