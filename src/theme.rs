@@ -148,6 +148,7 @@ fn compile(
 ) -> Option<Theme> {
     let mut tera = tera::Tera::default();
     tera.autoescape_on([".html"]);
+    tera.set_escape_fn(escape_html);
     match tera.add_raw_templates(sources.iter().map(|(n, (_, t))| (n.as_str(), t.as_str()))) {
         Ok(()) => Some(Theme { tera, assets, fingerprint, sources }),
         Err(e) => {
@@ -162,6 +163,27 @@ fn compile(
             None
         }
     }
+}
+
+/// Escapes `text` for HTML text and attribute values (quoted either way), as Tera's own
+/// escaping does, but writing each run of ordinary bytes at once instead of byte by byte.
+fn escape_html(text: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        let entity: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'"' => b"&quot;",
+            b'\'' => b"&#39;",
+            _ => continue,
+        };
+        out.write_all(&bytes[from..i])?;
+        out.write_all(entity)?;
+        from = i + 1;
+    }
+    out.write_all(&bytes[from..])
 }
 
 fn file_name(rel: &str) -> &str {
@@ -426,6 +448,17 @@ mod tests {
         symlink(outside.join("id_rsa"), site.join("themes/t/templates/page.html")).unwrap_or_else(|e| panic!("{e}"));
         let (_, errors) = load(&site);
         assert!(errors.iter().any(|e| e.starts_with("themes/t/templates/page.html: symbolic link")), "{errors:?}");
+    }
+
+    #[test]
+    fn escaping_writes_what_teras_own_does() {
+        for text in ["", "plain", "<a href=\"x\">&'</a>", "末尾&", "&&<<>>\"\"''", "サインイン & 「TXT」 <b>"]
+        {
+            let (mut ours, mut teras) = (Vec::new(), Vec::new());
+            super::escape_html(text, &mut ours).unwrap_or_else(|e| panic!("{e}"));
+            tera::escape_html(text, &mut teras).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&teras), "{text:?}");
+        }
     }
 
     #[test]

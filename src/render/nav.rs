@@ -150,7 +150,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// What every page of a language shares, for the page `kind` titled `title`.
-    pub fn frame(&self, kind: PageKind, title: String) -> Frame<'a> {
+    pub fn frame(&self, kind: PageKind, title: String) -> Frame {
         let site = self.site;
         let root_prefix =
             self.here.relative_to(&SitePath::new("index.html")).trim_end_matches("index.html").to_string();
@@ -191,7 +191,6 @@ impl<'a> Renderer<'a> {
         let has_code = notice_html.as_deref().is_some_and(|h| h.contains("class=\"code hl\""));
         Frame {
             lang: self.lang.code.clone(),
-            ui: self.ui,
             site_title: self.plain(&site.config.title),
             site_title_html: self.inline(&site.config.title),
             title,

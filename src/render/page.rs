@@ -23,6 +23,7 @@ pub(super) fn context(
     lang: Option<&Lang>,
     here: &SitePath,
     plain: Option<&super::PlainTexts>,
+    ui: &[tera::Value],
 ) -> (&'static str, tera::TeraResult<tera::Context>) {
     let Some(lang) = lang else {
         if *kind == PageKind::NotFound {
@@ -33,7 +34,7 @@ pub(super) fn context(
     let source = site.config.languages.get(site.config.i18n.source).unwrap_or(lang);
     let source_url = here.relative_to(&page_path(kind, Some(source)));
     let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url, plain };
-    match kind {
+    let (template, context) = match kind {
         PageKind::Home => ("home.html", tera::Context::from_serialize(&r.home())),
         PageKind::Section(k, id) => ("section.html", tera::Context::from_serialize(&r.section(*k, id))),
         PageKind::Scenario(id) => ("scenario.html", present(r.scenario(id))),
@@ -41,7 +42,19 @@ pub(super) fn context(
         PageKind::Page(id) => ("page.html", present(r.page(id))),
         PageKind::Root => ("root.html", tera::Context::from_serialize(&root_view(site, here))),
         PageKind::NotFound => ("404.html", tera::Context::from_serialize(&r.not_found())),
-    }
+    };
+    // The UI strings are the same on every page of a language: converted once, shared.
+    let context = context.map(|mut c| {
+        c.insert_value("ui", ui.get(lang.index).cloned().unwrap_or_else(|| tera::Value::from_serializable(r.ui)));
+        c
+    });
+    (template, context)
+}
+
+/// The UI strings of every language as the templates read them (`ui`), made once per render
+/// pass rather than once per page.
+pub fn ui_values(site: &Site) -> Vec<tera::Value> {
+    site.ui.iter().map(tera::Value::from_serializable).collect()
 }
 
 /// The context of a view, or an error when the page's content does not exist (a caller's bug: the
@@ -365,7 +378,7 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn home(&self) -> HomeView<'a> {
+    fn home(&self) -> HomeView {
         let site = self.site;
         let mut frame = self.frame(PageKind::Home, self.plain(&site.config.title));
         let selector = site.selector.as_ref().map(|sel| SelectorView {
@@ -425,7 +438,7 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn section(&self, kind: ContentKind, id: &SectionId) -> SectionView<'a> {
+    fn section(&self, kind: ContentKind, id: &SectionId) -> SectionView {
         let title = self.section_title(kind, id);
         let mut frame = self.frame(PageKind::Section(kind, id.clone()), title.clone());
         let section = self.site.section(kind, id);
@@ -439,7 +452,7 @@ impl<'a> Renderer<'a> {
         SectionView { frame, title_html: markdown::escape(&title), description_html, subsections, items }
     }
 
-    fn scenario(&self, id: &ScenarioId) -> Option<ScenarioView<'a>> {
+    fn scenario(&self, id: &ScenarioId) -> Option<ScenarioView> {
         let sc = self.site.scenarios.get(id)?;
         let mut frame = self.frame(PageKind::Scenario(id.clone()), self.plain(&sc.title));
         let sections: Vec<PartView> = sc
@@ -486,7 +499,7 @@ impl<'a> Renderer<'a> {
         })
     }
 
-    fn procedure(&self, id: &ProcedureId) -> Option<ProcedureView<'a>> {
+    fn procedure(&self, id: &ProcedureId) -> Option<ProcedureView> {
         let p = self.site.procedures.get(id)?;
         let mut frame = self.frame(PageKind::Procedure(id.clone()), self.procedure_title(p));
         let env = self.env(p, &BTreeMap::new(), true);
@@ -563,7 +576,7 @@ impl<'a> Renderer<'a> {
         Some(UseView { title, url, lang, variant_html: variant.join("; ") })
     }
 
-    fn page(&self, id: &PageId) -> Option<PageView<'a>> {
+    fn page(&self, id: &PageId) -> Option<PageView> {
         let p = self.site.pages.get(id)?;
         let mut frame = self.frame(PageKind::Page(id.clone()), p.title(self.lang).to_string());
         let body = crate::model::params::expand_snippets(p.body.get(self.lang), &|id| {
@@ -587,7 +600,7 @@ impl<'a> Renderer<'a> {
 
     /// A language's 404 page: the frame, a message and the way home. Its links are relative
     /// to `<lang>/404.html`; with `base-url`, a `<base>` element makes them hold at any depth.
-    fn not_found(&self) -> NotFoundView<'a> {
+    fn not_found(&self) -> NotFoundView {
         let title = self.ui.get("not-found").cloned().unwrap_or_default();
         let mut frame = self.frame(PageKind::NotFound, title);
         frame.canonical = None;
@@ -629,9 +642,9 @@ fn root_not_found_view<'a>(site: &'a Site, here: &SitePath) -> RootNotFoundView<
 }
 
 #[derive(Serialize)]
-struct NotFoundView<'a> {
+struct NotFoundView {
     #[serde(flatten)]
-    frame: Frame<'a>,
+    frame: Frame,
     base_href: Option<String>,
 }
 

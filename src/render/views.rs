@@ -1,15 +1,14 @@
 //! The typed views that templates receive, one struct per kind of page.
 //! Fields ending in `_html` are already-rendered, trusted HTML (templates mark them `| safe`).
 
-use crate::theme::UiStrings;
 use serde::Serialize;
 
-/// What every page of a language shares: language, UI strings, navigation, alternates. Its size
-/// is bounded: it never lists the whole site.
+/// What every page of a language shares: language, navigation, alternates (and UI strings, `ui`,
+/// added to the context apart: [`super::page::ui_values`]). Its size is bounded: it never lists
+/// the whole site.
 #[derive(Serialize)]
-pub struct Frame<'a> {
+pub struct Frame {
     pub lang: String,
-    pub ui: &'a UiStrings,
     pub site_title: String,
     pub site_title_html: String,
     /// Plain text, for `<title>`.
@@ -115,9 +114,9 @@ pub struct UseView {
 }
 
 #[derive(Serialize)]
-pub struct HomeView<'a> {
+pub struct HomeView {
     #[serde(flatten)]
-    pub frame: Frame<'a>,
+    pub frame: Frame,
     pub description_html: Option<String>,
     pub selector: Option<SelectorView>,
     /// The top level of scenarios, with symptoms (bounded; `scenarios_more` links the rest).
@@ -160,9 +159,9 @@ pub struct Card {
 }
 
 #[derive(Serialize)]
-pub struct ScenarioView<'a> {
+pub struct ScenarioView {
     #[serde(flatten)]
-    pub frame: Frame<'a>,
+    pub frame: Frame,
     pub title_html: String,
     pub symptom_html: String,
     pub selector_url: String,
@@ -190,9 +189,9 @@ pub enum PartView {
 }
 
 #[derive(Serialize)]
-pub struct ProcedureView<'a> {
+pub struct ProcedureView {
     #[serde(flatten)]
-    pub frame: Frame<'a>,
+    pub frame: Frame,
     pub title_html: String,
     pub summary_html: Option<String>,
     pub steps: Vec<StepView>,
@@ -204,20 +203,20 @@ pub struct ProcedureView<'a> {
 }
 
 #[derive(Serialize)]
-pub struct PageView<'a> {
+pub struct PageView {
     /// The language of the title when it is the source language's, standing in for a missing
     /// translation (`[i18n] missing = "fallback"`).
     pub title_lang: Option<String>,
     #[serde(flatten)]
-    pub frame: Frame<'a>,
+    pub frame: Frame,
     pub body_html: String,
 }
 
 /// A section's index page: its sub-sections and items, each with its summary.
 #[derive(Serialize)]
-pub struct SectionView<'a> {
+pub struct SectionView {
     #[serde(flatten)]
-    pub frame: Frame<'a>,
+    pub frame: Frame,
     pub title_html: String,
     pub description_html: Option<String>,
     pub subsections: Vec<Card>,
