@@ -138,11 +138,11 @@ pub fn render_pages<E: Send>(
     }
     /// A page done: its language's index (none for the entry page), and whether it shows code.
     type Done = (Option<usize>, bool);
-    let ui = page::ui_values(site);
+    let shared = page::Shared::new(site);
     let results: Vec<Result<Done, Failed<E>>> = pages
         .par_iter()
         .map(|(kind, lang)| {
-            let file = render_page_with(site, theme, kind, lang.as_ref(), plain, &ui).map_err(Failed::Template)?;
+            let file = render_page_with(site, theme, kind, lang.as_ref(), plain, &shared).map_err(Failed::Template)?;
             let code = file.uses_highlight;
             sink(file).map_err(Failed::Sink)?;
             if let Some(p) = progress {
@@ -259,7 +259,8 @@ pub fn render_page(
     kind: &PageKind,
     lang: Option<&Lang>,
 ) -> Result<OutputFile, Box<Diagnostic>> {
-    render_page_with(site, theme, kind, lang, None, &page::ui_values(site)).map_err(|e| Box::new(e.into_diagnostic(0)))
+    render_page_with(site, theme, kind, lang, None, &page::Shared::new(site))
+        .map_err(|e| Box::new(e.into_diagnostic(0)))
 }
 
 /// A template error on one page. The page is kept apart from the diagnostic (which names the
@@ -305,10 +306,10 @@ fn render_page_with(
     kind: &PageKind,
     lang: Option<&Lang>,
     plain: Option<&PlainTexts>,
-    ui: &[tera::Value],
+    shared: &page::Shared,
 ) -> Result<OutputFile, PageError> {
     let path = page_path(kind, lang);
-    let (template, context) = page::context(site, kind, lang, &path, plain, ui);
+    let (template, context) = page::context(site, kind, lang, &path, plain, shared);
     let to_error = |e: &tera::Error| {
         let mut diag = crate::theme::template_diagnostic(&theme.sources, e);
         if diag.location.is_none()

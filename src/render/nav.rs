@@ -149,6 +149,29 @@ impl<'a> Renderer<'a> {
         out
     }
 
+    /// The footer's lists of this page, as a template value. Pages in one folder share it (its
+    /// links are relative), unless the page is itself listed there (marked current).
+    fn footer(&self, item: Option<&Item>) -> tera::Value {
+        let make = || {
+            let groups: Vec<NavGroup> = [ContentKind::Scenarios, ContentKind::Pages]
+                .into_iter()
+                .map(|k| self.top_group(k, FOOTER_LIMIT, item))
+                .filter(|g| g.total > 0)
+                .collect();
+            tera::Value::from_serializable(&groups)
+        };
+        let listed = item.is_some_and(|i| parent_section(i.id()).as_str().is_empty());
+        let Some(shared) = self.shared.filter(|_| !listed) else { return make() };
+        let folder = self.here.as_str().rsplit_once('/').map_or("", |(f, _)| f);
+        let key = (self.lang.index, folder.to_string());
+        if let Some(v) = shared.footers.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
+            return v.clone();
+        }
+        let v = make();
+        shared.footers.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, v.clone());
+        v
+    }
+
     /// What every page of a language shares, for the page `kind` titled `title`.
     pub fn frame(&self, kind: PageKind, title: String) -> Frame {
         let site = self.site;
@@ -181,11 +204,7 @@ impl<'a> Renderer<'a> {
             (PageKind::Section(k, id), None) => self.breadcrumb(*k, id, false),
             _ => Vec::new(),
         };
-        let footer = [ContentKind::Scenarios, ContentKind::Pages]
-            .into_iter()
-            .map(|k| self.top_group(k, FOOTER_LIMIT, item.as_ref()))
-            .filter(|g| g.total > 0)
-            .collect();
+        let footer = self.footer(item.as_ref());
         // Rendered on every page, with its links relative to this page.
         let notice_html = site.config.notice.as_ref().map(|n| self.html(n));
         let has_code = notice_html.as_deref().is_some_and(|h| h.contains("class=\"code hl\""));

@@ -23,7 +23,7 @@ pub(super) fn context(
     lang: Option<&Lang>,
     here: &SitePath,
     plain: Option<&super::PlainTexts>,
-    ui: &[tera::Value],
+    shared: &Shared,
 ) -> (&'static str, tera::TeraResult<tera::Context>) {
     let Some(lang) = lang else {
         if *kind == PageKind::NotFound {
@@ -33,7 +33,7 @@ pub(super) fn context(
     };
     let source = site.config.languages.get(site.config.i18n.source).unwrap_or(lang);
     let source_url = here.relative_to(&page_path(kind, Some(source)));
-    let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url, plain };
+    let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url, plain, shared: Some(shared) };
     let (template, context) = match kind {
         PageKind::Home => ("home.html", tera::Context::from_serialize(&r.home())),
         PageKind::Section(k, id) => ("section.html", tera::Context::from_serialize(&r.section(*k, id))),
@@ -45,16 +45,29 @@ pub(super) fn context(
     };
     // The UI strings are the same on every page of a language: converted once, shared.
     let context = context.map(|mut c| {
-        c.insert_value("ui", ui.get(lang.index).cloned().unwrap_or_else(|| tera::Value::from_serializable(r.ui)));
+        c.insert_value(
+            "ui",
+            shared.ui.get(lang.index).cloned().unwrap_or_else(|| tera::Value::from_serializable(r.ui)),
+        );
         c
     });
     (template, context)
 }
 
-/// The UI strings of every language as the templates read them (`ui`), made once per render
-/// pass rather than once per page.
-pub fn ui_values(site: &Site) -> Vec<tera::Value> {
-    site.ui.iter().map(tera::Value::from_serializable).collect()
+/// What the pages of one render pass share, made once rather than once per page, as template
+/// values (cloning one shares it).
+pub struct Shared {
+    /// The UI strings of every language (`ui`).
+    pub ui: Vec<tera::Value>,
+    /// The footer of the pages of a language in a folder, by language index and folder: the same
+    /// on all of them, but for the page marked current when it is listed there.
+    pub footers: std::sync::Mutex<rustc_hash::FxHashMap<(usize, String), tera::Value>>,
+}
+
+impl Shared {
+    pub fn new(site: &Site) -> Shared {
+        Shared { ui: site.ui.iter().map(tera::Value::from_serializable).collect(), footers: Default::default() }
+    }
 }
 
 /// The context of a view, or an error when the page's content does not exist (a caller's bug: the
@@ -76,6 +89,8 @@ pub(super) struct Renderer<'a> {
     pub source_url: String,
     /// Where a page's body leaves its plain text for the search index, during a build.
     pub plain: Option<&'a super::PlainTexts>,
+    /// What the pages of this render pass share.
+    pub shared: Option<&'a Shared>,
 }
 
 impl<'a> Renderer<'a> {
@@ -623,7 +638,15 @@ fn root_not_found_view<'a>(site: &'a Site, here: &SitePath) -> RootNotFoundView<
         .languages
         .iter()
         .map(|lang| {
-            let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url: String::new(), plain: None };
+            let r = Renderer {
+                site,
+                lang,
+                ui: &site.ui[lang.index],
+                here,
+                source_url: String::new(),
+                plain: None,
+                shared: None,
+            };
             RootNotFoundLanguage {
                 code: lang.code.clone(),
                 ui: &site.ui[lang.index],
@@ -706,7 +729,15 @@ fn root_view<'a>(site: &'a Site, here: &SitePath) -> RootView<'a> {
         .languages
         .iter()
         .map(|lang| {
-            let r = Renderer { site, lang, ui: &site.ui[lang.index], here, source_url: String::new(), plain: None };
+            let r = Renderer {
+                site,
+                lang,
+                ui: &site.ui[lang.index],
+                here,
+                source_url: String::new(),
+                plain: None,
+                shared: None,
+            };
             RootLanguage {
                 code: lang.code.clone(),
                 ui: &site.ui[lang.index],

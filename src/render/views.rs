@@ -23,8 +23,9 @@ pub struct Frame {
     pub breadcrumb: Vec<NavItem>,
     /// The section this page belongs to, for item pages.
     pub section_nav: Option<SectionNav>,
-    /// The top level of each kind listed in the footer (scenarios, pages).
-    pub footer: Vec<NavGroup>,
+    /// The top level of each kind listed in the footer (scenarios, pages): `NavGroup`s, made
+    /// into a template value once for the pages that share them.
+    pub footer: tera::Value,
     /// The site-wide notice (`[book] notice`), shown on every page.
     pub notice_html: Option<String>,
     pub has_code: bool,
