@@ -25,6 +25,10 @@ fn is_dropped(c: char) -> bool {
 /// Whether `c` is read as part of a Japanese or Chinese run (indexed as character bigrams):
 /// kana, the iteration and closing marks, and CJK ideographs. search.js has the same ranges.
 pub fn is_cjk(c: char) -> bool {
+    // Kana and the common ideographs first: nearly every Japanese character is one.
+    if matches!(c, '\u{3040}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}') {
+        return true;
+    }
     matches!(c,
         '\u{3005}'..='\u{3007}'
         | '\u{3040}'..='\u{309F}'
@@ -186,33 +190,52 @@ pub fn stem(word: &str) -> Cow<'_, str> {
 /// words left out, stemmed), each character bigram of a Japanese run (a run of one character is
 /// its own term).
 pub fn terms(normalized: &str, mut emit: impl FnMut(&str)) {
-    let mut chars = normalized.char_indices().peekable();
-    while let Some((start, c)) = chars.next() {
+    // Where the word being read starts; the Japanese run being read: where it starts, where its
+    // last character starts, and whether it has more than one. One pass, each character
+    // classified once (ASCII first: it needs no table).
+    let mut word: Option<usize> = None;
+    let mut run: Option<(usize, usize, bool)> = None;
+    macro_rules! end_word {
+        ($at:expr) => {
+            if let Some(start) = word.take() {
+                let w = &normalized[start..$at];
+                if !is_stop_word(w) {
+                    emit(&stem(w));
+                }
+            }
+        };
+    }
+    // A run of one character is its own term; longer runs emitted their bigrams as they went.
+    macro_rules! end_run {
+        ($at:expr) => {
+            if let Some((start, _, false)) = run.take() {
+                emit(&normalized[start..$at]);
+            }
+        };
+    }
+    for (i, c) in normalized.char_indices() {
+        if !c.is_ascii() && is_cjk(c) {
+            end_word!(i);
+            match run.as_mut() {
+                // Each character after the first closes the bigram that began one character back.
+                Some((_, previous, more)) => {
+                    emit(&normalized[*previous..i + c.len_utf8()]);
+                    *previous = i;
+                    *more = true;
+                }
+                None => run = Some((i, i, false)),
+            }
+            continue;
+        }
+        end_run!(i);
         if is_word(c) {
-            let mut end = start + c.len_utf8();
-            while let Some(&(i, d)) = chars.peek().filter(|(_, d)| is_word(*d)) {
-                end = i + d.len_utf8();
-                chars.next();
-            }
-            let word = &normalized[start..end];
-            if !is_stop_word(word) {
-                emit(&stem(word));
-            }
-        } else if is_cjk(c) {
-            // Each character after the first closes the bigram that began one character back.
-            let mut previous = start;
-            let mut end = start + c.len_utf8();
-            while let Some(&(i, d)) = chars.peek().filter(|(_, d)| is_cjk(*d)) {
-                end = i + d.len_utf8();
-                emit(&normalized[previous..end]);
-                previous = i;
-                chars.next();
-            }
-            if previous == start {
-                emit(&normalized[start..end]);
-            }
+            word.get_or_insert(i);
+        } else {
+            end_word!(i);
         }
     }
+    end_run!(normalized.len());
+    end_word!(normalized.len());
 }
 
 /// A term of a query: search.js looks up each one; `prefix` terms (the last word being typed)
