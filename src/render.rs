@@ -121,6 +121,9 @@ pub enum RenderError<E> {
     Sink(E),
 }
 
+/// The most pages one parallel job renders.
+const JOB_PAGES: usize = 8;
+
 /// Renders `pages` in parallel, minifying each when the site asks for it, and hands every page to
 /// `sink` as soon as it is done. `progress` counts the pages handed over; `plain`, when given,
 /// receives the plain text of each page's body.
@@ -139,8 +142,11 @@ pub fn render_pages<E: Send>(
     /// A page done: its language's index (none for the entry page), and whether it shows code.
     type Done = (Option<usize>, bool);
     let shared = page::Shared::new(site);
+    // Split into small jobs: a thread that finishes early takes over the rest of the other's
+    // work instead of waiting for it (rayon splits a long list into a few long runs otherwise).
     let results: Vec<Result<Done, Failed<E>>> = pages
         .par_iter()
+        .with_max_len(JOB_PAGES)
         .map(|(kind, lang)| {
             let file = render_page_with(site, theme, kind, lang.as_ref(), plain, &shared).map_err(Failed::Template)?;
             let code = file.uses_highlight;
