@@ -116,14 +116,49 @@ impl<'a> Renderer<'a> {
         let pos = *self.site.positions.get(item)?;
         let n = section.items.len();
         let start = pos.saturating_sub(SECTION_WINDOW / 2).min(n.saturating_sub(SECTION_WINDOW));
-        let mut group = self.group(section, section.children.len() + start, SECTION_WINDOW, Some(item));
-        // The window lists items only; the sub-sections are on the section's index page.
-        group.hidden_before = start > 0 || !section.children.is_empty();
+        let end = (start + SECTION_WINDOW).min(n);
+        let items = self.section_items(section);
+        let entries =
+            (start..end)
+                .map(|i| {
+                    if i == pos { tera::Value::from_serializable(&self.item_nav(item, true)) } else { items[i].clone() }
+                })
+                .collect();
         Some(SectionNav {
-            group,
-            prev: pos.checked_sub(1).map(|p| self.item_nav(&section.items[p], false)),
-            next: section.items.get(pos + 1).map(|i| self.item_nav(i, false)),
+            group: NavWindow {
+                heading: self.section_title(section.kind, &section.id),
+                url: self.url(&PageKind::Section(section.kind, section.id.clone())),
+                entries,
+                total: section.children.len() + n,
+                // The window lists items only; the sub-sections are on the section's index page.
+                hidden_before: start > 0 || !section.children.is_empty(),
+                hidden_after: end < n,
+            },
+            prev: pos.checked_sub(1).map(|p| items[p].clone()),
+            next: items.get(pos + 1).cloned(),
         })
+    }
+
+    /// Every item of `section` as a template value, not current, linked from the section's own
+    /// folder: made once per language and section in a render pass.
+    fn section_items(&self, section: &Section) -> std::sync::Arc<Vec<tera::Value>> {
+        let make = || {
+            std::sync::Arc::new(
+                section.items.iter().map(|i| tera::Value::from_serializable(&self.item_nav(i, false))).collect(),
+            )
+        };
+        let Some(shared) = self.shared else { return make() };
+        let key = (self.lang.index, section.kind, section.id.clone());
+        if let Some(v) = shared.sections.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
+            return std::sync::Arc::clone(v);
+        }
+        let v = make();
+        shared
+            .sections
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, std::sync::Arc::clone(&v));
+        v
     }
 
     /// Home, the kind's list, then each section down to `section` (included when `include_last`).

@@ -62,11 +62,20 @@ pub struct Shared {
     /// The footer of the pages of a language in a folder, by language index and folder: the same
     /// on all of them, but for the page marked current when it is listed there.
     pub footers: std::sync::Mutex<rustc_hash::FxHashMap<(usize, String), tera::Value>>,
+    /// The items of a section, by language index and section: the same for every page of the
+    /// section (which lists them from the section's folder), but for the current one.
+    #[allow(clippy::type_complexity)]
+    pub sections:
+        std::sync::Mutex<rustc_hash::FxHashMap<(usize, ContentKind, SectionId), std::sync::Arc<Vec<tera::Value>>>>,
 }
 
 impl Shared {
     pub fn new(site: &Site) -> Shared {
-        Shared { ui: site.ui.iter().map(tera::Value::from_serializable).collect(), footers: Default::default() }
+        Shared {
+            ui: site.ui.iter().map(tera::Value::from_serializable).collect(),
+            footers: Default::default(),
+            sections: Default::default(),
+        }
     }
 }
 

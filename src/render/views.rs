@@ -69,12 +69,24 @@ pub struct NavGroup {
 }
 
 /// The section an item belongs to: a window of its items around the current one, and the
-/// previous and next items.
+/// previous and next items. Entries are `NavItem`s as template values, shared by the pages of
+/// the section (only the current one is made for the page).
 #[derive(Serialize)]
 pub struct SectionNav {
-    pub group: NavGroup,
-    pub prev: Option<NavItem>,
-    pub next: Option<NavItem>,
+    pub group: NavWindow,
+    pub prev: Option<tera::Value>,
+    pub next: Option<tera::Value>,
+}
+
+/// A [`NavGroup`] whose entries are template values.
+#[derive(Serialize)]
+pub struct NavWindow {
+    pub heading: String,
+    pub url: String,
+    pub entries: Vec<tera::Value>,
+    pub total: usize,
+    pub hidden_before: bool,
+    pub hidden_after: bool,
 }
 
 #[derive(Serialize)]
