@@ -294,10 +294,12 @@ impl<'a> Renderer<'a> {
         notes: &[(Anchor, Text)],
         depth: usize,
     ) -> Vec<StepView> {
+        let link_label = self.ui.get("step-link").map_or("", String::as_str);
         steps
             .iter()
             .filter(|s| selection.shows(&s.anchor))
-            .map(|s| {
+            .enumerate()
+            .map(|(i, s)| {
                 let anchor = format!("{prefix}{}", s.anchor);
                 let (include, substeps) =
                     match s.include.as_ref().and_then(|i| Some((i, self.site.procedures.get(&i.procedure)?))) {
@@ -335,6 +337,7 @@ impl<'a> Renderer<'a> {
                     substeps,
                     choices: s.choices,
                     anchor,
+                    link_label: link_label.replace("{n}", &(i + 1).to_string()),
                 }
             })
             .collect()

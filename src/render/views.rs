@@ -107,6 +107,9 @@ pub struct StepView {
     pub substeps: Vec<StepView>,
     /// The substeps are alternatives: a bulleted list, not numbered.
     pub choices: bool,
+    /// The accessible name of the step's own link: the UI string `step-link` with the step's
+    /// number in its list.
+    pub link_label: String,
 }
 
 #[derive(Serialize)]
