@@ -81,7 +81,34 @@ pub struct Texts<'a> {
     pub translations: Option<&'a Tracker>,
 }
 
-impl Texts<'_> {
+impl<'a> Texts<'a> {
+    /// Empty texts with the same languages and translations, reporting into `diags`: to convert
+    /// files apart (in parallel), then [`Self::append`] them in order.
+    pub fn beside<'b>(&self, diags: &'b mut Diagnostics) -> Texts<'b>
+    where
+        'a: 'b,
+    {
+        Texts {
+            languages: self.languages,
+            files: Vec::new(),
+            origins: Vec::new(),
+            diags,
+            translations: self.translations,
+        }
+    }
+
+    /// Appends what texts made [`Self::beside`] these recorded: their files (texts point at them
+    /// by index, renumbered here), texts and diagnostics.
+    pub fn append(&mut self, files: Vec<SourceFile>, origins: Vec<(TextOrigin, Arc<str>)>, diags: Diagnostics) {
+        let base = self.files.len();
+        self.files.extend(files);
+        self.origins.extend(origins.into_iter().map(|(mut o, md)| {
+            o.file += base;
+            (o, md)
+        }));
+        self.diags.extend(diags);
+    }
+
     /// Registers a file; texts converted with the returned index point into it.
     pub fn add_file(&mut self, file: SourceFile) -> usize {
         self.files.push(file);

@@ -7,6 +7,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::ids::{Anchor, Lang, PageId, ProcedureId, QuestionId, ScenarioId, SnippetId, is_valid_id};
 use crate::load::{Parsed, RawSite, RawSubstep};
 use crate::theme::UiStrings;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use toml::Spanned;
@@ -285,18 +286,47 @@ pub fn resolve(
     }
     let mut procedures = BTreeMap::new();
     let mut raw = raw;
-    for p in &mut raw.procedures {
-        if let Some(proc) = memo::convert(cache, &p.value, &mut texts, |t| procedure(p, t)) {
-            // Past this point the raw steps are read only of procedures that include another
-            // (or failed to convert). A build's raw file is shared with nothing (`serve`'s load
-            // cache keeps its own): its steps go now, so that the raw and the converted steps of
-            // every procedure are never held at once.
-            if proc.includes.is_empty()
-                && let Some(value) = Arc::get_mut(&mut p.value)
-            {
-                value.steps = Vec::new();
+    // Past conversion the raw steps are read only of procedures that include another (or failed
+    // to convert). A build's raw file is shared with nothing (`serve`'s load cache keeps its
+    // own): its steps go as soon as it is converted, so that the raw and the converted steps of
+    // all procedures are never held at once.
+    let drop_raw_steps = |p: &mut Parsed<crate::load::RawProcedure>, proc: &Procedure| {
+        if proc.includes.is_empty()
+            && let Some(value) = Arc::get_mut(&mut p.value)
+        {
+            value.steps = Vec::new();
+        }
+    };
+    if cache.is_none() {
+        // A build converts procedures in parallel, a chunk at a time, each into texts of its
+        // own, appended in file order: files, texts and diagnostics come out as one by one.
+        for chunk in raw.procedures.chunks_mut(PROCEDURES_CHUNK) {
+            let converted: Vec<_> = chunk
+                .par_iter_mut()
+                .map(|p| {
+                    let mut diags = Diagnostics::default();
+                    let mut own = texts.beside(&mut diags);
+                    let proc = procedure(p, &mut own);
+                    let (files, origins) = (own.files, own.origins);
+                    if let Some(proc) = &proc {
+                        drop_raw_steps(p, proc);
+                    }
+                    (proc, files, origins, diags)
+                })
+                .collect();
+            for (proc, files, origins, diags) in converted {
+                texts.append(files, origins, diags);
+                if let Some(proc) = proc {
+                    procedures.insert(proc.id.clone(), proc);
+                }
             }
-            procedures.insert(proc.id.clone(), proc);
+        }
+    } else {
+        for p in &mut raw.procedures {
+            if let Some(proc) = memo::convert(cache, &p.value, &mut texts, |t| procedure(p, t)) {
+                drop_raw_steps(p, &proc);
+                procedures.insert(proc.id.clone(), proc);
+            }
         }
     }
     let mut scenarios = BTreeMap::new();
@@ -398,6 +428,10 @@ pub fn resolve(
     }
     (site, diags)
 }
+
+/// How many procedures a build converts in parallel before appending them (the raw steps of a
+/// chunk are held beside its converted ones).
+const PROCEDURES_CHUNK: usize = 256;
 
 /// The ids that exist, for checking references before the referenced items are converted.
 pub struct KnownIds {
