@@ -928,101 +928,128 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
     for p in &raw.pages {
         by_id.entry(&p.id).or_default().push(p);
     }
+    let by_id: Vec<(&str, Vec<&crate::load::RawPageFile>)> = by_id.into_iter().collect();
+    // Converted in parallel, a chunk at a time, each page into texts of its own, appended in id
+    // order: files, texts and diagnostics come out as one by one.
     let mut out = BTreeMap::new();
-    for (id, files) in by_id {
-        // A language file with an error was reported; the page is left out, without more errors.
-        if raw.broken.pages.contains(id) {
-            continue;
-        }
-        let mut ok = true;
-        if let Some(why) = reserved_page_id(id) {
-            for f in &files {
-                texts.diags.push(Diagnostic::error(&f.file.path, format!("invalid page id `{id}`: {why}")));
+    for chunk in by_id.chunks(PAGES_CHUNK) {
+        let converted: Vec<_> = chunk
+            .par_iter()
+            .map(|(id, files)| {
+                let mut diags = Diagnostics::default();
+                let mut own = texts.beside(&mut diags);
+                let page = page(raw, id, files, &mut own);
+                let (files, origins) = (own.files, own.origins);
+                (page, files, origins, diags)
+            })
+            .collect();
+        for (page, files, origins, diags) in converted {
+            texts.append(files, origins, diags);
+            if let Some(page) = page {
+                out.insert(page.id.clone(), page);
             }
-            continue;
-        }
-        let mut titles = vec![String::new(); texts.languages.len()];
-        let mut descriptions = vec![None; texts.languages.len()];
-        let mut bodies = vec![None; texts.languages.len()];
-        let mut marks = vec![crate::i18n::Mark::Current; texts.languages.len()];
-        let (source, fallback) = texts
-            .translations
-            .map_or((0, false), |t| (t.options.source, t.options.missing == crate::i18n::MissingPolicy::Fallback));
-        let source_file = texts.languages.get(source).and_then(|l| files.iter().find(|f| f.lang == l.code));
-        let states = source_file
-            .zip(texts.translations)
-            .and_then(|(f, t)| t.unit_at(&f.file.path, f.body_offset))
-            .map(|(_, states)| states.to_vec());
-        let mut weight: Option<(i64, &std::path::Path)> = None;
-        for f in &files {
-            let Some(lang) = texts.languages.iter().find(|l| l.code == f.lang).cloned() else {
-                let known = crate::config::codes(texts.languages);
-                texts.diags.push(Diagnostic::error(
-                    &f.file.path,
-                    format!("unknown language `{}` in the file name (book.toml lists {known})", f.lang),
-                ));
-                ok = false;
-                continue;
-            };
-            let file = texts.add_file(f.file.clone());
-            if let Some(w) = f.front.weight {
-                match weight {
-                    Some((first, at)) if first != w => {
-                        let d = Diagnostic::error(
-                            &f.file.path,
-                            format!(
-                                "weight {w} differs from the weight {first} in {}: give every language the same weight, or set it in one file only",
-                                at.display()
-                            ),
-                        );
-                        texts.diags.push(d);
-                        ok = false;
-                    }
-                    _ => weight = Some((w, &f.file.path)),
-                }
-            }
-            titles[lang.index] = f.front.title.get_ref().clone();
-            descriptions[lang.index] = f.front.description.as_ref().map(|d| d.get_ref().clone());
-            let body: std::sync::Arc<str> = f.file.text[f.body_offset..].into();
-            texts.record_exact(file, "body", lang.index, f.body_offset, &body);
-            bodies[lang.index] = Some(body);
-            if states.as_ref().and_then(|s| s.get(lang.index)).is_some_and(|s| s.is_outdated()) {
-                marks[lang.index] = crate::i18n::Mark::Outdated;
-            }
-        }
-        for lang in texts.languages {
-            if bodies[lang.index].is_none() && files.iter().all(|f| f.lang != lang.code) {
-                if fallback && lang.index != source && source_file.is_some() {
-                    titles[lang.index] = titles[source].clone();
-                    descriptions[lang.index] = descriptions[source].clone();
-                    bodies[lang.index] = bodies[source].clone();
-                    marks[lang.index] = crate::i18n::Mark::Fallback;
-                    continue;
-                }
-                let path = format!("content/pages/{id}.{}.md", lang.code);
-                let d = Diagnostic::error(
-                    &files[0].file.path,
-                    format!("page `{id}` has no `{}` version: create {path}", lang.code),
-                );
-                texts.diags.push(d);
-                ok = false;
-            }
-        }
-        if ok {
-            let body = Text::with_marks(bodies.into_iter().map(|b| b.unwrap_or_else(|| "".into())).collect(), marks);
-            let weight = weight.map_or(0, |(w, _)| w);
-            let mut snippets: Vec<SnippetId> = Vec::new();
-            for lang in texts.languages {
-                for (sid, _) in params::snippet_lines(body.get(lang)) {
-                    if !snippets.iter().any(|s| s.as_str() == sid) {
-                        snippets.push(SnippetId::new(sid));
-                    }
-                }
-            }
-            out.insert(PageId::new(id), Page { id: PageId::new(id), titles, descriptions, body, snippets, weight });
         }
     }
     out
+}
+
+/// How many pages are converted in parallel before they are appended.
+const PAGES_CHUNK: usize = 512;
+
+/// The page `id` from its language files.
+fn page(raw: &RawSite, id: &str, files: &[&crate::load::RawPageFile], texts: &mut Texts<'_>) -> Option<Page> {
+    // A language file with an error was reported; the page is left out, without more errors.
+    if raw.broken.pages.contains(id) {
+        return None;
+    }
+    let mut ok = true;
+    if let Some(why) = reserved_page_id(id) {
+        for f in files {
+            texts.diags.push(Diagnostic::error(&f.file.path, format!("invalid page id `{id}`: {why}")));
+        }
+        return None;
+    }
+    let mut titles = vec![String::new(); texts.languages.len()];
+    let mut descriptions = vec![None; texts.languages.len()];
+    let mut bodies = vec![None; texts.languages.len()];
+    let mut marks = vec![crate::i18n::Mark::Current; texts.languages.len()];
+    let (source, fallback) = texts
+        .translations
+        .map_or((0, false), |t| (t.options.source, t.options.missing == crate::i18n::MissingPolicy::Fallback));
+    let source_file = texts.languages.get(source).and_then(|l| files.iter().find(|f| f.lang == l.code));
+    let states = source_file
+        .zip(texts.translations)
+        .and_then(|(f, t)| t.unit_at(&f.file.path, f.body_offset))
+        .map(|(_, states)| states.to_vec());
+    let mut weight: Option<(i64, &std::path::Path)> = None;
+    for f in files {
+        let Some(lang) = texts.languages.iter().find(|l| l.code == f.lang).cloned() else {
+            let known = crate::config::codes(texts.languages);
+            texts.diags.push(Diagnostic::error(
+                &f.file.path,
+                format!("unknown language `{}` in the file name (book.toml lists {known})", f.lang),
+            ));
+            ok = false;
+            continue;
+        };
+        let file = texts.add_file(f.file.clone());
+        if let Some(w) = f.front.weight {
+            match weight {
+                Some((first, at)) if first != w => {
+                    let d = Diagnostic::error(
+                        &f.file.path,
+                        format!(
+                            "weight {w} differs from the weight {first} in {}: give every language the same weight, or set it in one file only",
+                            at.display()
+                        ),
+                    );
+                    texts.diags.push(d);
+                    ok = false;
+                }
+                _ => weight = Some((w, &f.file.path)),
+            }
+        }
+        titles[lang.index] = f.front.title.get_ref().clone();
+        descriptions[lang.index] = f.front.description.as_ref().map(|d| d.get_ref().clone());
+        let body: std::sync::Arc<str> = f.file.text[f.body_offset..].into();
+        texts.record_exact(file, "body", lang.index, f.body_offset, &body);
+        bodies[lang.index] = Some(body);
+        if states.as_ref().and_then(|s| s.get(lang.index)).is_some_and(|s| s.is_outdated()) {
+            marks[lang.index] = crate::i18n::Mark::Outdated;
+        }
+    }
+    for lang in texts.languages {
+        if bodies[lang.index].is_none() && files.iter().all(|f| f.lang != lang.code) {
+            if fallback && lang.index != source && source_file.is_some() {
+                titles[lang.index] = titles[source].clone();
+                descriptions[lang.index] = descriptions[source].clone();
+                bodies[lang.index] = bodies[source].clone();
+                marks[lang.index] = crate::i18n::Mark::Fallback;
+                continue;
+            }
+            let path = format!("content/pages/{id}.{}.md", lang.code);
+            let d = Diagnostic::error(
+                &files[0].file.path,
+                format!("page `{id}` has no `{}` version: create {path}", lang.code),
+            );
+            texts.diags.push(d);
+            ok = false;
+        }
+    }
+    if ok {
+        let body = Text::with_marks(bodies.into_iter().map(|b| b.unwrap_or_else(|| "".into())).collect(), marks);
+        let weight = weight.map_or(0, |(w, _)| w);
+        let mut snippets: Vec<SnippetId> = Vec::new();
+        for lang in texts.languages {
+            for (sid, _) in params::snippet_lines(body.get(lang)) {
+                if !snippets.iter().any(|s| s.as_str() == sid) {
+                    snippets.push(SnippetId::new(sid));
+                }
+            }
+        }
+        return Some(Page { id: PageId::new(id), titles, descriptions, body, snippets, weight });
+    }
+    None
 }
 
 fn selector(s: &Parsed<crate::load::RawSelector>, ids: &KnownIds, texts: &mut Texts<'_>) -> Option<Selector> {
