@@ -74,7 +74,10 @@ pub fn index_files<E: Send>(
     plain: Option<&PlainTexts>,
     sink: &(dyn Fn(OutputFile) -> Result<(), E> + Sync),
 ) -> Result<(), E> {
-    site.config.languages.par_iter().try_for_each(|lang| language_files(site, lang, plain, sink))
+    // One language after another, each with both threads (tokenizing a batch beside numbering
+    // the previous one): run side by side, the lighter language finished early and left the
+    // heavier one's numbering alone on one thread at the end.
+    site.config.languages.iter().try_for_each(|lang| language_files(site, lang, plain, sink))
 }
 
 fn file(path: String, contents: String) -> OutputFile {
@@ -102,10 +105,9 @@ fn language_files<E: Send>(
         sink(file(format!("{dir}/d{n}.js"), js))
     };
     // Sources are read and tokenized in parallel, a batch at a time; their documents are then
-    // numbered, written into chunks and their terms interned in the site's order.
-    for batch in sources.chunks(BATCH) {
-        let tokenized: Vec<Vec<Tokenized>> =
-            batch.par_iter().map(|s| documents(site, lang, plain, s).into_iter().map(tokenize).collect()).collect();
+    // numbered, written into chunks and their terms interned in the site's order, while the
+    // next batch is tokenized.
+    let mut number = |tokenized: Vec<Vec<Tokenized>>| -> Result<(), E> {
         for doc in tokenized.into_iter().flatten() {
             if chunk.is_empty() {
                 starts.push(count);
@@ -120,6 +122,20 @@ fn language_files<E: Send>(
                 flush(&mut chunk, &starts)?;
             }
         }
+        Ok(())
+    };
+    let tokenize_batch = |batch: &[Source<'_>]| -> Vec<Vec<Tokenized>> {
+        batch.par_iter().map(|s| documents(site, lang, plain, s).into_iter().map(tokenize).collect()).collect()
+    };
+    let mut previous: Option<Vec<Vec<Tokenized>>> = None;
+    for batch in sources.chunks(BATCH) {
+        let (tokenized, numbered) =
+            rayon::join(|| tokenize_batch(batch), || previous.take().map_or(Ok(()), &mut number));
+        numbered?;
+        previous = Some(tokenized);
+    }
+    if let Some(last) = previous {
+        number(last)?;
     }
     if !chunk.is_empty() {
         flush(&mut chunk, &starts)?;
