@@ -255,8 +255,12 @@ pub fn template_diagnostic(sources: &BTreeMap<String, (String, String)>, e: &ter
     if let tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) = e.kind()
         && let Some((path, text)) = sources.get(report.filename())
     {
-        return Diagnostic::error(path, report.message())
-            .at(crate::diag::Location::from_span(text, report.span().range.clone()));
+        let span = report.span().range.clone();
+        let message = match tera1_hint(text, &span) {
+            Some(hint) => format!("{} ({hint})", report.message()),
+            None => report.message().to_string(),
+        };
+        return Diagnostic::error(path, message).at(crate::diag::Location::from_span(text, span));
     }
     let message = error_chain(e);
     match sources
@@ -265,6 +269,22 @@ pub fn template_diagnostic(sources: &BTreeMap<String, (String, String)>, e: &ter
     {
         Some((_, (path, _))) => Diagnostic::error(path, message),
         None => Diagnostic::error("themes", message),
+    }
+}
+
+/// What to write instead, when the text at `span` is a Tera 1 macro (`{% macro %}`,
+/// `{% import %}`, `macros::name(…)`): themes use Tera 2, which has components instead.
+fn tera1_hint(text: &str, span: &std::ops::Range<usize>) -> Option<&'static str> {
+    let at = text.get(span.start..)?;
+    let before = text.get(..span.start)?.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+    if at.starts_with("macro") || at.starts_with("endmacro") {
+        Some("themes use Tera 2, which has no macros: define `{% component name(arg) %}…{% endcomponent name %}`")
+    } else if at.starts_with("import") {
+        Some("themes use Tera 2, which needs no import: a component defined in any template can be called from all")
+    } else if at.starts_with("::") && before.len() < span.start {
+        Some("themes use Tera 2, which calls components as `{{ <name arg={value}/> }}`")
+    } else {
+        None
     }
 }
 
