@@ -292,10 +292,19 @@ impl PageError {
 /// Template errors told once each, in the order first met, with how many other pages met them.
 fn merge_page_errors(errors: Vec<PageError>) -> Diagnostics {
     let mut merged: Vec<(PageError, usize)> = Vec::new();
+    /// An error as told apart: its file, line and column, and message.
+    type Key = (std::path::PathBuf, Option<(usize, usize)>, String);
+    // Where each distinct error is in `merged`.
+    let mut seen: rustc_hash::FxHashMap<Key, usize> = Default::default();
     for e in errors {
-        match merged.iter_mut().find(|(m, _)| m.diag == e.diag) {
-            Some((_, others)) => *others += 1,
-            None => merged.push((e, 0)),
+        let d = &e.diag;
+        let key = (d.file.clone(), d.location.as_ref().map(|l| (l.line, l.column)), d.message.clone());
+        match seen.get(&key) {
+            Some(&i) => merged[i].1 += 1,
+            None => {
+                seen.insert(key, merged.len());
+                merged.push((e, 0));
+            }
         }
     }
     let mut diags = Diagnostics::default();
@@ -342,4 +351,41 @@ fn minify(html: &[u8]) -> Vec<u8> {
         ..minify_html::Cfg::new()
     };
     minify_html::minify(html, &cfg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PageError, merge_page_errors};
+    use crate::diag::{Diagnostic, Location};
+    use crate::ids::SitePath;
+
+    fn error(page: &str, line: usize, message: &str) -> PageError {
+        let source = "a\nb\nc\n";
+        let offset = source.split_inclusive('\n').take(line - 1).map(str::len).sum::<usize>();
+        let diag = Diagnostic::error("themes/t/templates/page.html", message)
+            .at(Location::from_span(source, offset..offset + 1));
+        PageError { page: SitePath::new(page), diag: Box::new(diag) }
+    }
+
+    #[test]
+    fn the_same_template_error_on_many_pages_is_told_once_with_the_count_in_the_order_first_met() {
+        let merged = merge_page_errors(vec![
+            error("ja/a.html", 2, "Variable `x` is not defined"),
+            error("ja/b.html", 3, "Variable `y` is not defined"),
+            error("en/a.html", 2, "Variable `x` is not defined"),
+            error("en/b.html", 2, "Variable `x` is not defined"),
+            error("en/c.html", 3, "Variable `y` is not defined"),
+            error("en/d.html", 2, "Variable `z` is not defined"),
+        ]);
+        let messages: Vec<(String, usize)> =
+            merged.iter().map(|d| (d.message.clone(), d.location.as_ref().map_or(0, |l| l.line))).collect();
+        assert_eq!(
+            messages,
+            [
+                ("cannot render ja/a.html and 2 other pages: Variable `x` is not defined".to_string(), 2),
+                ("cannot render ja/b.html and 1 other page: Variable `y` is not defined".to_string(), 3),
+                ("cannot render en/d.html: Variable `z` is not defined".to_string(), 2),
+            ]
+        );
+    }
 }
