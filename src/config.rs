@@ -81,32 +81,40 @@ pub struct Texts<'a> {
     pub translations: Option<&'a Tracker>,
 }
 
-impl<'a> Texts<'a> {
-    /// Empty texts with the same languages and translations, reporting into `diags`: to convert
-    /// files apart (in parallel), then [`Self::append`] them in order.
-    pub fn beside<'b>(&self, diags: &'b mut Diagnostics) -> Texts<'b>
-    where
-        'a: 'b,
-    {
-        Texts {
+/// What converting files apart from the others recorded ([`Texts::apart`]).
+pub struct Apart {
+    files: Vec<SourceFile>,
+    origins: Vec<(TextOrigin, Arc<str>)>,
+    diags: Diagnostics,
+}
+
+impl Texts<'_> {
+    /// Runs `convert` on empty texts of its own (same languages and translations), so that files
+    /// can be converted apart (in parallel), then [`Self::append`]ed in order.
+    pub fn apart<T>(&self, convert: impl FnOnce(&mut Texts<'_>) -> T) -> (T, Apart) {
+        let mut diags = Diagnostics::default();
+        let mut own = Texts {
             languages: self.languages,
             files: Vec::new(),
             origins: Vec::new(),
-            diags,
+            diags: &mut diags,
             translations: self.translations,
-        }
+        };
+        let made = convert(&mut own);
+        let (files, origins) = (own.files, own.origins);
+        (made, Apart { files, origins, diags })
     }
 
-    /// Appends what texts made [`Self::beside`] these recorded: their files (texts point at them
-    /// by index, renumbered here), texts and diagnostics.
-    pub fn append(&mut self, files: Vec<SourceFile>, origins: Vec<(TextOrigin, Arc<str>)>, diags: Diagnostics) {
+    /// Appends what [`Self::apart`] recorded: its files (texts point at them by index, renumbered
+    /// here), texts and diagnostics.
+    pub fn append(&mut self, apart: Apart) {
         let base = self.files.len();
-        self.files.extend(files);
-        self.origins.extend(origins.into_iter().map(|(mut o, md)| {
+        self.files.extend(apart.files);
+        self.origins.extend(apart.origins.into_iter().map(|(mut o, md)| {
             o.file += base;
             (o, md)
         }));
-        self.diags.extend(diags);
+        self.diags.extend(apart.diags);
     }
 
     /// Registers a file; texts converted with the returned index point into it.

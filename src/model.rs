@@ -304,18 +304,15 @@ pub fn resolve(
             let converted: Vec<_> = chunk
                 .par_iter_mut()
                 .map(|p| {
-                    let mut diags = Diagnostics::default();
-                    let mut own = texts.beside(&mut diags);
-                    let proc = procedure(p, &mut own);
-                    let (files, origins) = (own.files, own.origins);
+                    let (proc, apart) = texts.apart(|own| procedure(p, own));
                     if let Some(proc) = &proc {
                         drop_raw_steps(p, proc);
                     }
-                    (proc, files, origins, diags)
+                    (proc, apart)
                 })
                 .collect();
-            for (proc, files, origins, diags) in converted {
-                texts.append(files, origins, diags);
+            for (proc, apart) in converted {
+                texts.append(apart);
                 if let Some(proc) = proc {
                     procedures.insert(proc.id.clone(), proc);
                 }
@@ -933,18 +930,10 @@ fn pages(raw: &RawSite, texts: &mut Texts<'_>) -> BTreeMap<PageId, Page> {
     // order: files, texts and diagnostics come out as one by one.
     let mut out = BTreeMap::new();
     for chunk in by_id.chunks(PAGES_CHUNK) {
-        let converted: Vec<_> = chunk
-            .par_iter()
-            .map(|(id, files)| {
-                let mut diags = Diagnostics::default();
-                let mut own = texts.beside(&mut diags);
-                let page = page(raw, id, files, &mut own);
-                let (files, origins) = (own.files, own.origins);
-                (page, files, origins, diags)
-            })
-            .collect();
-        for (page, files, origins, diags) in converted {
-            texts.append(files, origins, diags);
+        let converted: Vec<_> =
+            chunk.par_iter().map(|(id, files)| texts.apart(|own| page(raw, id, files, own))).collect();
+        for (page, apart) in converted {
+            texts.append(apart);
             if let Some(page) = page {
                 out.insert(page.id.clone(), page);
             }

@@ -147,18 +147,10 @@ impl<'a> Renderer<'a> {
                 section.items.iter().map(|i| tera::Value::from_serializable(&self.item_nav(i, false))).collect(),
             )
         };
-        let Some(shared) = self.shared else { return make() };
-        let key = (self.lang.index, section.kind, section.id.clone());
-        if let Some(v) = shared.sections.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
-            return std::sync::Arc::clone(v);
+        match self.shared {
+            Some(shared) => shared.sections.get_or_make((self.lang.index, section.kind, section.id.clone()), make),
+            None => make(),
         }
-        let v = make();
-        shared
-            .sections
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(key, std::sync::Arc::clone(&v));
-        v
     }
 
     /// Home, the kind's list, then each section down to `section` (included when `include_last`).
@@ -198,13 +190,7 @@ impl<'a> Renderer<'a> {
         let listed = item.is_some_and(|i| parent_section(i.id()).as_str().is_empty());
         let Some(shared) = self.shared.filter(|_| !listed) else { return make() };
         let folder = self.here.as_str().rsplit_once('/').map_or("", |(f, _)| f);
-        let key = (self.lang.index, folder.to_string());
-        if let Some(v) = shared.footers.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
-            return v.clone();
-        }
-        let v = make();
-        shared.footers.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, v.clone());
-        v
+        shared.footers.get_or_make((self.lang.index, folder.to_string()), make)
     }
 
     /// What every page of a language shares, for the page `kind` titled `title`.

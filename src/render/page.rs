@@ -61,21 +61,42 @@ pub struct Shared {
     pub ui: Vec<tera::Value>,
     /// The footer of the pages of a language in a folder, by language index and folder: the same
     /// on all of them, but for the page marked current when it is listed there.
-    pub footers: std::sync::Mutex<rustc_hash::FxHashMap<(usize, String), tera::Value>>,
+    pub footers: Memo<(usize, String), tera::Value>,
     /// The items of a section, by language index and section: the same for every page of the
     /// section (which lists them from the section's folder), but for the current one.
-    #[allow(clippy::type_complexity)]
-    pub sections:
-        std::sync::Mutex<rustc_hash::FxHashMap<(usize, ContentKind, SectionId), std::sync::Arc<Vec<tera::Value>>>>,
+    pub sections: Memo<(usize, ContentKind, SectionId), std::sync::Arc<Vec<tera::Value>>>,
 }
 
 impl Shared {
     pub fn new(site: &Site) -> Shared {
         Shared {
             ui: site.ui.iter().map(tera::Value::from_serializable).collect(),
-            footers: Default::default(),
-            sections: Default::default(),
+            footers: Memo::default(),
+            sections: Memo::default(),
         }
+    }
+}
+
+/// Values made once by whichever page of a render pass first needs them.
+pub struct Memo<K, V>(std::sync::Mutex<rustc_hash::FxHashMap<K, V>>);
+
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Memo(std::sync::Mutex::default())
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Memo<K, V> {
+    /// The value of `key`, made with `make` when no page made it before (outside the lock: two
+    /// pages may both make it, and get equal values).
+    pub fn get_or_make(&self, key: K, make: impl FnOnce() -> V) -> V {
+        let lock = || self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(v) = lock().get(&key) {
+            return v.clone();
+        }
+        let v = make();
+        lock().insert(key, v.clone());
+        v
     }
 }
 
@@ -103,6 +124,12 @@ pub(super) struct Renderer<'a> {
 }
 
 impl<'a> Renderer<'a> {
+    /// A renderer for a page that shares nothing with others and has no source-language version
+    /// (the entry pages, which list every language).
+    fn alone(site: &'a Site, lang: &'a Lang, here: &'a SitePath) -> Renderer<'a> {
+        Renderer { site, lang, ui: &site.ui[lang.index], here, source_url: String::new(), plain: None, shared: None }
+    }
+
     pub fn url(&self, kind: &PageKind) -> String {
         self.here.relative_to(&page_path(kind, Some(self.lang)))
     }
@@ -650,15 +677,7 @@ fn root_not_found_view<'a>(site: &'a Site, here: &SitePath) -> RootNotFoundView<
         .languages
         .iter()
         .map(|lang| {
-            let r = Renderer {
-                site,
-                lang,
-                ui: &site.ui[lang.index],
-                here,
-                source_url: String::new(),
-                plain: None,
-                shared: None,
-            };
+            let r = Renderer::alone(site, lang, here);
             RootNotFoundLanguage {
                 code: lang.code.clone(),
                 ui: &site.ui[lang.index],
@@ -741,15 +760,7 @@ fn root_view<'a>(site: &'a Site, here: &SitePath) -> RootView<'a> {
         .languages
         .iter()
         .map(|lang| {
-            let r = Renderer {
-                site,
-                lang,
-                ui: &site.ui[lang.index],
-                here,
-                source_url: String::new(),
-                plain: None,
-                shared: None,
-            };
+            let r = Renderer::alone(site, lang, here);
             RootLanguage {
                 code: lang.code.clone(),
                 ui: &site.ui[lang.index],
