@@ -277,9 +277,11 @@ pub fn template_diagnostic(sources: &BTreeMap<String, (String, String)>, e: &ter
 fn tera1_hint(text: &str, span: &std::ops::Range<usize>) -> Option<&'static str> {
     let at = text.get(span.start..)?;
     let before = text.get(..span.start)?.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
-    if at.starts_with("macro") || at.starts_with("endmacro") {
+    // The word at the span, so that `macro_name` is not read as `macro`.
+    let word = at.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("");
+    if word == "macro" || word == "endmacro" {
         Some("themes use Tera 2, which has no macros: define `{% component name(arg) %}…{% endcomponent name %}`")
-    } else if at.starts_with("import") {
+    } else if word == "import" {
         Some("themes use Tera 2, which needs no import: a component defined in any template can be called from all")
     } else if at.starts_with("::") && before.len() < span.start {
         Some("themes use Tera 2, which calls components as `{{ <name arg={value}/> }}`")
@@ -468,6 +470,22 @@ mod tests {
         symlink(outside.join("id_rsa"), site.join("themes/t/templates/page.html")).unwrap_or_else(|e| panic!("{e}"));
         let (_, errors) = load(&site);
         assert!(errors.iter().any(|e| e.starts_with("themes/t/templates/page.html: symbolic link")), "{errors:?}");
+    }
+
+    #[test]
+    fn the_tera1_hint_is_given_for_macro_import_and_namespaced_calls_only() {
+        let hint = |text: &str, at: &str| {
+            let start = text.find(at).unwrap_or_else(|| panic!("{at:?}"));
+            super::tera1_hint(text, &(start..start + 1)).is_some()
+        };
+        assert!(hint("{% macro steps(s) %}", "macro"));
+        assert!(hint("{% endmacro steps %}", "endmacro"));
+        assert!(hint("{% import \"m.html\" as m %}", "import"));
+        assert!(hint("{{ macros::steps(s=s) }}", "::"));
+        assert!(!hint("{{ macro_name }}", "macro"));
+        assert!(!hint("{{ imported }}", "imported"));
+        assert!(!hint("{{ a :: b }}", "::"));
+        assert!(!hint("{{ title }", "}"));
     }
 
     #[test]
