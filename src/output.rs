@@ -201,12 +201,17 @@ impl Writer {
                 return Ok(());
             }
         }
-        if let Some(p) = dest.parent()
-            && !p.is_dir()
-        {
-            std::fs::create_dir_all(p).map_err(fs_err("cannot create folder", p))?;
+        // Written at once, and the folder made only when the write finds it missing: asking first
+        // would cost a `stat` for every file, and most folders hold many.
+        match std::fs::write(dest, contents) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(p) = dest.parent() {
+                    std::fs::create_dir_all(p).map_err(fs_err("cannot create folder", p))?;
+                }
+                std::fs::write(dest, contents).map_err(fs_err("cannot write", dest))
+            }
+            written => written.map_err(fs_err("cannot write", dest)),
         }
-        std::fs::write(dest, contents).map_err(fs_err("cannot write", dest))
     }
 
     /// Drops the staging folder: the previous output stays as it was.

@@ -20,6 +20,9 @@ mod views;
 /// What a page that shows highlighted code links to; pages without code do not load the stylesheet.
 const HIGHLIGHT_LINK: &str = "highlight.css\"";
 
+/// The room a page's HTML is rendered into at first: most pages fit, without growing it.
+const PAGE_CAPACITY: usize = 32 * 1024;
+
 /// One file of the output, relative to the output root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
@@ -335,9 +338,12 @@ fn render_page_with(
         PageError { page: path.clone(), diag: Box::new(diag) }
     };
     let context = context.map_err(|e| to_error(&e))?;
-    let html = theme.tera.render(template, &context).map_err(|e| to_error(&e))?;
-    let uses_highlight = html.contains(HIGHLIGHT_LINK);
-    let contents = if site.config.minify { minify(html.as_bytes()) } else { html.into_bytes() };
+    // Rendered to bytes, not a `String`: Tera writes only `str` pieces, and the bytes are what is
+    // written out (a `String` would check the whole page as UTF-8 once more).
+    let mut html = Vec::with_capacity(PAGE_CAPACITY);
+    theme.tera.render_to(template, &context, &mut html).map_err(|e| to_error(&e))?;
+    let uses_highlight = memchr::memmem::find(&html, HIGHLIGHT_LINK.as_bytes()).is_some();
+    let contents = if site.config.minify { minify(&html) } else { html };
     Ok(OutputFile { path, contents, is_html: true, uses_highlight })
 }
 

@@ -55,7 +55,10 @@ pub fn braces(md: &str) -> Vec<Brace> {
 /// `md` with each placeholder replaced by `value(name)` (left as written when it gives nothing:
 /// validation has reported it) and each `\{{` by what writes a literal `{{` where it stands.
 pub fn substitute<'m>(md: &'m str, value: &dyn Fn(&str) -> Option<String>) -> Cow<'m, str> {
-    if !md.contains("{{") {
+    // Found by its first byte, which few texts hold: `str::contains` sets up a substring search
+    // for each of the many short texts, most of which have no brace at all.
+    let b = md.as_bytes();
+    if !memchr::memchr_iter(b'{', b).any(|i| b.get(i + 1) == Some(&b'{')) {
         return Cow::Borrowed(md);
     }
     let found = braces(md);
