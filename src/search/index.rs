@@ -32,8 +32,6 @@ enum Field {
 }
 
 impl Field {
-    const ALL: [Field; 4] = [Field::Title, Field::Step, Field::Body, Field::PageTitle];
-
     fn weight(self) -> u8 {
         match self {
             Field::Title => 30,
@@ -343,49 +341,130 @@ impl Term {
 }
 
 /// A document's terms, each once, with its weight: the best field it is found in, plus one for
-/// each further occurrence (up to four). In the order of the terms ([`Term`]'s `Ord`).
+/// each further occurrence (up to four). In the order they are first found.
 fn doc_terms(doc: &Doc) -> Vec<(Term, u8)> {
-    // Nearly every term is packed: they are sorted as single numbers (the sort is most of the
-    // work here), with the field's rank (best first) in the high half of the length byte, which
-    // a length of at most 15 leaves free. Terms hold no NUL character, so two terms never differ
-    // by their length alone: numbers of one term stay together, in the terms' own order, best
-    // field first. The few long terms are sorted apart and come last, as in `Term`'s order.
-    let mut packed: Vec<u128> = Vec::new();
-    let mut long: Vec<(Box<str>, Field)> = Vec::new();
-    let mut found = |term: Term, field: Field| match term {
-        Term::Packed(hi, lo) => packed.push(((u128::from(hi) << 64) | u128::from(lo)) | ((field as u128) << 4)),
-        Term::Long(t) => long.push((t, field)),
-    };
-    for term in doc.title_terms.iter().flat_map(|t| t.iter()) {
-        found(term.clone(), Field::PageTitle);
-    }
-    for (text, field) in &doc.fields {
-        terms(&normalize(text), |t| found(Term::new(t), *field));
-    }
-    packed.sort_unstable();
-    long.sort_unstable_by(|a, b| a.0.cmp(&b.0).then((a.1 as u8).cmp(&(b.1 as u8))));
-    let packed = packed.into_iter().map(|n| {
-        let field = Field::ALL[((n >> 4) & 0xF) as usize];
-        let n = n & !0xF0;
-        (Term::Packed((n >> 64) as u64, n as u64), field)
-    });
-    let mut out: Vec<(Term, u8)> = Vec::new();
-    let mut more = 0u8;
-    for (term, field) in packed.chain(long.into_iter().map(|(t, f)| (Term::Long(t), f))) {
-        match out.last_mut() {
-            Some(last) if last.0 == term => {
-                more = more.saturating_add(1);
-                if more <= 4 {
-                    last.1 += 1;
+    SEEN.with_borrow_mut(|seen| {
+        seen.next_document();
+        // Each term with its best weight and how often it occurs.
+        let mut out: Vec<(Term, u8, u8)> = Vec::new();
+        let mut found = |term: Term, field: Field| {
+            let weight = field.weight();
+            match seen.entry(&term, out.len()) {
+                Some(i) => {
+                    let (_, best, count) = &mut out[i];
+                    *best = (*best).max(weight);
+                    *count = count.saturating_add(1);
                 }
+                None => out.push((term, weight, 1)),
             }
-            _ => {
-                more = 0;
-                out.push((term, field.weight()));
+        };
+        for term in doc.title_terms.iter().flat_map(|t| t.iter()) {
+            found(term.clone(), Field::PageTitle);
+        }
+        for (text, field) in &doc.fields {
+            terms(&normalize(text), |t| found(Term::new(t), *field));
+        }
+        out.into_iter().map(|(term, best, count)| (term, best + (count - 1).min(4))).collect()
+    })
+}
+
+thread_local! {
+    /// The terms of the document being read, on each thread that reads documents.
+    static SEEN: std::cell::RefCell<Seen> = std::cell::RefCell::new(Seen::default());
+}
+
+/// The terms found so far in one document, each with its place in the document's list: a table
+/// kept from one document to the next and cleared by numbering documents (a slot of an earlier
+/// document is free), so that finding a term costs one hash and no sort, and no allocation once
+/// the table is large enough. Long terms, which are rare, go in a map of their own.
+struct Seen {
+    slots: Vec<Slot>,
+    /// The document being read, as its slots are stamped; 0 is never used.
+    document: u32,
+    /// The slots this document has taken.
+    taken: usize,
+    long: FxHashMap<Box<str>, usize>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    hi: u64,
+    lo: u64,
+    document: u32,
+    index: u32,
+}
+
+impl Default for Seen {
+    fn default() -> Self {
+        Seen { slots: vec![Slot::default(); 1024], document: 0, taken: 0, long: FxHashMap::default() }
+    }
+}
+
+impl Seen {
+    fn next_document(&mut self) {
+        self.document = self.document.wrapping_add(1);
+        if self.document == 0 {
+            // Numbers start again: no slot may look taken by this document.
+            self.slots.fill(Slot::default());
+            self.document = 1;
+        }
+        self.taken = 0;
+        self.long.clear();
+    }
+
+    fn home(&self, hi: u64, lo: u64) -> usize {
+        let h = (hi ^ lo.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> 32) as usize & (self.slots.len() - 1)
+    }
+
+    /// Where `term` is in this document's list, or `None` when it is new there, and then takes
+    /// `next` as its place.
+    fn entry(&mut self, term: &Term, next: usize) -> Option<usize> {
+        let (hi, lo) = match term {
+            Term::Packed(hi, lo) => (*hi, *lo),
+            Term::Long(t) => {
+                return match self.long.get(t) {
+                    Some(&i) => Some(i),
+                    None => {
+                        self.long.insert(t.clone(), next);
+                        None
+                    }
+                };
             }
+        };
+        // At most half full: a probe ends soon at a free slot.
+        if (self.taken + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(hi, lo);
+        loop {
+            let slot = &mut self.slots[at];
+            if slot.document != self.document {
+                *slot = Slot { hi, lo, document: self.document, index: next as u32 };
+                self.taken += 1;
+                return None;
+            }
+            if slot.hi == hi && slot.lo == lo {
+                return Some(slot.index as usize);
+            }
+            at = (at + 1) & mask;
         }
     }
-    out
+
+    /// Doubles the table, keeping this document's slots.
+    fn grow(&mut self) {
+        let taken: Vec<Slot> = self.slots.iter().filter(|s| s.document == self.document).copied().collect();
+        self.slots = vec![Slot::default(); self.slots.len() * 2];
+        let mask = self.slots.len() - 1;
+        for slot in taken {
+            let mut at = self.home(slot.hi, slot.lo);
+            while self.slots[at].document == self.document {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = slot;
+        }
+    }
 }
 
 /// A page title's terms, weighted as the title of a step or section's page.
@@ -544,24 +623,20 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_documents_terms_are_sorted_deduplicated_and_weighted_as_the_plain_rule_says() {
-        // The plain rule: every occurrence with its field's weight, sorted by term, best weight
-        // first; one entry per term, plus one for each further occurrence (up to four).
-        let fields = [
-            ("既定値群の設定 administratorsettings administratorsettings sign", Field::Body),
-            ("既定値 sign signing records TXT レコード administratorsettings", Field::Step),
-            ("セキュリティの既定値群 record", Field::Title),
-            ("sign sign sign sign sign sign 既定", Field::Body),
-        ];
-        let doc = Doc {
+    fn doc(fields: &[(&str, Field)], title: &str) -> Doc {
+        Doc {
             href: String::new(),
             title: String::new(),
             label: String::new(),
             text: String::new(),
             fields: fields.iter().map(|(t, f)| (t.to_string(), *f)).collect(),
-            title_terms: Some(title_terms("既定値 the administratorsettings")),
-        };
+            title_terms: Some(title_terms(title)),
+        }
+    }
+
+    /// The plain rule: every occurrence with its field's weight, sorted by term, best weight
+    /// first; one entry per term, plus one for each further occurrence (up to four).
+    fn plain_rule(doc: &Doc) -> Vec<(Term, u8)> {
         let mut all: Vec<(Term, u8)> = Vec::new();
         for t in doc.title_terms.iter().flat_map(|t| t.iter()) {
             all.push((t.clone(), Field::PageTitle.weight()));
@@ -586,10 +661,50 @@ mod tests {
                 }
             }
         }
+        expected
+    }
+
+    fn sorted_doc_terms(doc: &Doc) -> Vec<(Term, u8)> {
+        let mut got = doc_terms(doc);
+        got.sort();
+        got
+    }
+
+    #[test]
+    fn a_documents_terms_are_deduplicated_and_weighted_as_the_plain_rule_says() {
+        let doc = doc(
+            &[
+                ("既定値群の設定 administratorsettings administratorsettings sign", Field::Body),
+                ("既定値 sign signing records TXT レコード administratorsettings", Field::Step),
+                ("セキュリティの既定値群 record", Field::Title),
+                ("sign sign sign sign sign sign 既定", Field::Body),
+            ],
+            "既定値 the administratorsettings",
+        );
+        let expected = plain_rule(&doc);
         assert!(expected.iter().any(|(t, _)| matches!(t, Term::Long(_))), "no long term in the sample");
-        assert_eq!(doc_terms(&doc), expected);
+        assert_eq!(sorted_doc_terms(&doc), expected);
         // `sign`: best in a step (20), seven more occurrences count four.
         assert!(expected.contains(&(Term::new("sign"), 24)), "{expected:?}");
+        // Each term once, in the order first found: the page title's come first.
+        let got = doc_terms(&doc);
+        assert_eq!(got.first().map(|t| &t.0), title_terms("既定値 the administratorsettings").first());
+    }
+
+    #[test]
+    fn the_terms_table_grows_for_a_large_document_and_forgets_the_one_before() {
+        // 3,000 different words (and each twice) outgrow the first table twice over.
+        let words: Vec<String> = (0..3000).map(|i| format!("w{i} w{i}")).collect();
+        let large = doc(&[(&words.join(" "), Field::Body), ("w7 w2999 設定", Field::Step)], "w5");
+        assert_eq!(sorted_doc_terms(&large), plain_rule(&large));
+        assert!(plain_rule(&large).len() > 3000);
+        // The next document finds none of the last one's terms taken.
+        let small = doc(&[("w1 w2 w2 設定", Field::Body)], "w3");
+        assert_eq!(sorted_doc_terms(&small), plain_rule(&small));
+        // When the documents' numbers start again, no slot looks taken.
+        SEEN.with_borrow_mut(|seen| seen.document = u32::MAX);
+        assert_eq!(sorted_doc_terms(&small), plain_rule(&small));
+        assert_eq!(sorted_doc_terms(&small), plain_rule(&small));
     }
 
     #[test]
