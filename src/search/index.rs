@@ -308,10 +308,13 @@ impl Term {
         if b.len() > 15 {
             return Term::Long(term.into());
         }
-        let mut bytes = [0u8; 16];
-        bytes[..b.len()].copy_from_slice(b);
-        bytes[15] = b.len() as u8;
-        let n = u128::from_be_bytes(bytes);
+        // The bytes big-endian from the top, the length in the last byte: shifted in one by one
+        // (a term is a few bytes) rather than copied, which would call `memcpy` for each.
+        let mut n = 0u128;
+        for &byte in b {
+            n = (n << 8) | u128::from(byte);
+        }
+        let n = n.checked_shl(8 * (16 - b.len() as u32)).unwrap_or(0) | b.len() as u128;
         Term::Packed((n >> 64) as u64, n as u64)
     }
 
@@ -734,7 +737,7 @@ mod tests {
             push_number(&mut s, n);
             assert_eq!(s, n.to_string());
         }
-        for t in ["既定", "年", "txt", "onmicrosoft", "a-very-long-term-indeed", "ｶ"] {
+        for t in ["既定", "年", "txt", "onmicrosoft", "a-very-long-term-indeed", "ｶ", "", "abcdefghijklmno"] {
             let term = Term::new(t);
             let mut s = String::new();
             term.write(&mut s);
