@@ -220,7 +220,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         site.config.languages.iter().map(|l| (l.code.clone(), rendered.pages_per_language[l.index])).collect();
     // Freeing a site of thousands of pages takes tens of milliseconds, and the build is done:
     // it is freed beside the report rather than before it (a process that exits next does not
-    // wait for it).
-    std::thread::spawn(move || drop((site, theme)));
+    // wait for it). Where no thread can be made, it is freed here, with the closure.
+    let _ = std::thread::Builder::new().name("free site".into()).spawn(move || drop((site, theme)));
     Ok(BuildReport { pages_per_language, files, output, elapsed: started.elapsed(), warnings, cleanup_warning })
 }
