@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{build_ok, read_tree};
+use common::{build_ok, bundled_guide, read_tree};
 use std::collections::BTreeMap;
 use std::path::Path;
 use vlsc_docs::search::{query_terms, shard_of};
@@ -251,4 +251,52 @@ fn the_index_made_beside_the_pages_equals_the_one_serve_makes_alone() {
     let docs: String =
         built.iter().filter(|(k, _)| k.contains("/d")).map(|(_, v)| String::from_utf8_lossy(v).into_owned()).collect();
     assert!(docs.contains("special.html#steps") && docs.contains("a restart is needed"), "{docs}");
+}
+
+#[test]
+fn a_title_match_stands_for_exactly_the_steps_of_its_page() {
+    // A page's title is written once, on the page's own posting, with the number of documents
+    // after it that it also finds (its steps): search.js gives each of them `pageTitle`.
+    let guide = bundled_guide();
+    let files = read_tree(&build_ok(guide.path()));
+    for (lang, word, page) in [
+        ("en", "tenant", "procedures/become-tenant-admin.html"),
+        ("ja", "管理者", "procedures/become-tenant-admin.html"),
+    ] {
+        let idx = index(&files, lang);
+        let meta = payload(&idx["meta"], "meta");
+        let (span, page_title) = (meta["span"].as_u64().unwrap_or(0), meta["pageTitle"].as_u64().unwrap_or(0));
+        assert!(span > 34 && page_title > 0, "{lang}: {meta}");
+        let docs: Vec<serde_json::Value> = (0..)
+            .map_while(|c| idx.get(&format!("d{c}")).map(|js| payload(js, &format!("d{c}"))))
+            .flat_map(|chunk| chunk.as_array().cloned().unwrap_or_default())
+            .collect();
+        let shards = u32::try_from(meta["shards"].as_u64().unwrap_or(0)).unwrap_or(0);
+        let terms = query_terms(word);
+        let t = &terms[0];
+        let name = format!("s{}", shard_of(&t.term, shards));
+        let list: Vec<u64> =
+            payload(&idx[&name], &name)[&t.term].as_array().into_iter().flatten().filter_map(|v| v.as_u64()).collect();
+        let mut doc = 0;
+        let mut checked = false;
+        for pair in list.chunks(2) {
+            doc += pair[0];
+            let after = pair[1] / span;
+            let href = docs[usize::try_from(doc).unwrap_or(0)][0].as_str().unwrap_or("").to_string();
+            if href != page {
+                continue;
+            }
+            // The page's steps, every one of them and nothing past them.
+            let steps =
+                docs.iter().filter(|d| d[0].as_str().is_some_and(|h| h.starts_with(&format!("{page}#")))).count();
+            assert!(steps >= 5, "{lang}: {steps} steps");
+            assert_eq!(usize::try_from(after).unwrap_or(0), steps, "{lang}: the title of {page} stands for its steps");
+            for k in 1..=after {
+                let next = docs[usize::try_from(doc + k).unwrap_or(0)][0].as_str().unwrap_or("");
+                assert!(next.starts_with(&format!("{page}#")), "{lang}: document {} is {next}", doc + k);
+            }
+            checked = true;
+        }
+        assert!(checked, "{lang}: `{word}` has no posting on {page}");
+    }
 }

@@ -2,10 +2,13 @@
 //! and written as JavaScript files that search.js loads with `<script>` elements, so it works
 //! from file:// where `fetch()` of a local file is blocked:
 //!
-//! - `assets/search/<lang>/meta.js`: the number of term shards and where each document chunk
-//!   starts (loaded when the reader first focuses the search box);
+//! - `assets/search/<lang>/meta.js`: the number of term shards, where each document chunk
+//!   starts, and [`SPAN`] and [`PAGE_TITLE`] (loaded when the reader first focuses the search
+//!   box);
 //! - `assets/search/<lang>/s<N>.js`: term shards, `term → [doc, weight, doc-delta, weight, …]`;
-//!   a term's shard is [`super::shard_of`], so a query loads one shard per term;
+//!   a term's shard is [`super::shard_of`], so a query loads one shard per term. A weight of
+//!   [`SPAN`] or more is a page's title match that also stands for the documents after it (its
+//!   steps or sections: `weight / SPAN` of them, each found with [`PAGE_TITLE`]);
 //! - `assets/search/<lang>/d<N>.js`: document chunks, `[href, page title, step or heading, text]`,
 //!   loaded only for the results shown.
 //!
@@ -18,26 +21,30 @@ use crate::model::{Page, Part, Procedure, Scenario, Site, Step};
 use crate::render::{OutputFile, PageKind, PlainTexts, page_path};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use std::sync::Arc;
 
 /// The fields a term is found in, best first: a page title beats a step or heading, which beats
-/// a passing mention; a step also carries its page's title, weakly, so that a query naming
-/// both the procedure and the step finds the step.
+/// a passing mention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
     Title,
     Step,
     Body,
-    PageTitle,
 }
 
+/// The weight with which a step or section is found by its page's title, weakly, so that a
+/// query naming both the procedure and the step finds the step. It is not written for each of
+/// them: the page's own title posting says how many documents follow it (search.js reads them).
+const PAGE_TITLE: u32 = 5;
+/// What the number of documents a title posting stands for is multiplied by, in its weight
+/// (a weight is at most 34).
+const SPAN: u32 = 64;
+
 impl Field {
-    fn weight(self) -> u8 {
+    fn weight(self) -> u32 {
         match self {
             Field::Title => 30,
             Field::Step => 20,
             Field::Body => 10,
-            Field::PageTitle => 5,
         }
     }
 }
@@ -59,9 +66,8 @@ struct Doc {
     text: String,
     /// Plain texts to index, with their fields.
     fields: Vec<(String, Field)>,
-    /// Terms found already: the page title that every step or section of a page carries
-    /// ([`Field::PageTitle`]), tokenized once for all of them.
-    title_terms: Option<Arc<Vec<Term>>>,
+    /// The documents after this one that its title stands for (a page's steps or sections).
+    children: u32,
 }
 
 /// Writes the index files of every language through `sink`, languages in parallel, each file as
@@ -154,7 +160,9 @@ fn language_files<E: Send>(
         &format!("search index {}: {} terms, {} postings", lang.code, postings.terms.len(), postings.total),
         t,
     );
-    let meta = serde_json::json!({ "v": 1, "docs": count, "shards": shards, "chunks": starts });
+    let meta = serde_json::json!({
+        "v": 2, "docs": count, "shards": shards, "chunks": starts, "span": SPAN, "pageTitle": PAGE_TITLE,
+    });
     sink(file(format!("{dir}/meta.js"), format!("__vdSearch(\"meta\",{meta});\n")))
 }
 
@@ -167,7 +175,7 @@ const BATCH: usize = 128;
 /// terms with their weights.
 struct Tokenized {
     entry: String,
-    terms: Vec<(Term, u8)>,
+    terms: Vec<(Term, u32)>,
 }
 
 fn tokenize(doc: Doc) -> Tokenized {
@@ -199,42 +207,44 @@ struct PostingList {
 }
 
 impl PostingList {
-    fn push(&mut self, doc: u32, weight: u8) {
-        let mut delta = doc - self.last;
-        while delta >= 0x80 {
-            self.bytes.push((delta as u8) | 0x80);
-            delta >>= 7;
-        }
-        self.bytes.push(delta as u8);
-        self.bytes.push(weight);
+    fn push(&mut self, doc: u32, weight: u32) {
+        self.push_number(doc - self.last);
+        self.push_number(weight);
         self.last = doc;
     }
 
+    /// `n` as a LEB128 number: one byte below 128.
+    fn push_number(&mut self, mut n: u32) {
+        while n >= 0x80 {
+            self.bytes.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        self.bytes.push(n as u8);
+    }
+
     /// The `(distance, weight)` pairs, in order.
-    fn pairs(&self) -> impl Iterator<Item = (u32, u8)> + '_ {
+    fn pairs(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
         let mut at = 0;
-        std::iter::from_fn(move || {
-            let mut delta = 0u32;
+        let mut number = move || {
+            let mut n = 0u32;
             let mut shift = 0;
             loop {
                 let b = *self.bytes.get(at)?;
                 at += 1;
-                delta |= u32::from(b & 0x7F) << shift;
+                n |= u32::from(b & 0x7F) << shift;
                 shift += 7;
                 if b < 0x80 {
-                    break;
+                    return Some(n);
                 }
             }
-            let weight = *self.bytes.get(at)?;
-            at += 1;
-            Some((delta, weight))
-        })
+        };
+        std::iter::from_fn(move || Some((number()?, number()?)))
     }
 }
 
 impl Postings {
     /// Adds the next document's terms.
-    fn add(&mut self, terms: Vec<(Term, u8)>) {
+    fn add(&mut self, terms: Vec<(Term, u32)>) {
         let doc = self.count;
         self.total += terms.len();
         for (term, weight) in terms {
@@ -284,7 +294,7 @@ impl ByTerm {
                 }
                 push_number(&mut js, delta);
                 js.push(',');
-                push_number(&mut js, u32::from(weight));
+                push_number(&mut js, weight);
             }
             js.push(']');
         }
@@ -344,30 +354,34 @@ impl Term {
 }
 
 /// A document's terms, each once, with its weight: the best field it is found in, plus one for
-/// each further occurrence (up to four). In the order they are first found.
-fn doc_terms(doc: &Doc) -> Vec<(Term, u8)> {
+/// each further occurrence (up to four); a title's terms also carry the documents the title
+/// stands for ([`SPAN`]). In the order they are first found.
+fn doc_terms(doc: &Doc) -> Vec<(Term, u32)> {
     SEEN.with_borrow_mut(|seen| {
         seen.next_document();
         // Each term with its best weight and how often it occurs.
-        let mut out: Vec<(Term, u8, u8)> = Vec::new();
+        let mut out: Vec<(Term, u32, u32)> = Vec::new();
         let mut found = |term: Term, field: Field| {
             let weight = field.weight();
             match seen.entry(&term, out.len()) {
                 Some(i) => {
                     let (_, best, count) = &mut out[i];
                     *best = (*best).max(weight);
-                    *count = count.saturating_add(1);
+                    *count += 1;
                 }
                 None => out.push((term, weight, 1)),
             }
         };
-        for term in doc.title_terms.iter().flat_map(|t| t.iter()) {
-            found(term.clone(), Field::PageTitle);
-        }
         for (text, field) in &doc.fields {
             terms(&normalize(text), |t| found(Term::new(t), *field));
         }
-        out.into_iter().map(|(term, best, count)| (term, best + (count - 1).min(4))).collect()
+        let span = SPAN * doc.children;
+        out.into_iter()
+            .map(|(term, best, count)| {
+                let title = if best == Field::Title.weight() { span } else { 0 };
+                (term, best + (count - 1).min(4) + title)
+            })
+            .collect()
     })
 }
 
@@ -470,13 +484,6 @@ impl Seen {
     }
 }
 
-/// A page title's terms, weighted as the title of a step or section's page.
-fn title_terms(title: &str) -> Arc<Vec<Term>> {
-    let mut out = Vec::new();
-    terms(&normalize(title), |t| out.push(Term::new(t)));
-    Arc::new(out)
-}
-
 /// Appends `n` in decimal: millions of numbers, without the formatting machinery.
 fn push_number(out: &mut String, mut n: u32) {
     let mut digits = [0u8; 10];
@@ -543,9 +550,8 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
                 label: String::new(),
                 text: snippet(&summary),
                 fields: vec![(title.clone(), Field::Title), (summary, Field::Body)],
-                title_terms: None,
+                children: 0,
             });
-            let title_terms = title_terms(&title);
             let step_doc = |s: &Step, number: String| {
                 let text = plain(&s.text);
                 let note = s.note.as_ref().map(&plain).unwrap_or_default();
@@ -555,7 +561,7 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
                     label: format!("{step_word} {number}"),
                     text: snippet(&if note.is_empty() { text.clone() } else { format!("{text} {note}") }),
                     fields: vec![(text, Field::Step), (note, Field::Body)],
-                    title_terms: Some(Arc::clone(&title_terms)),
+                    children: 0,
                 }
             };
             for (i, s) in p.steps.iter().enumerate() {
@@ -583,7 +589,7 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
                 label: String::new(),
                 text: snippet(&symptom),
                 fields: vec![(title, Field::Title), (symptom, Field::Step), (body.join(" "), Field::Body)],
-                title_terms: None,
+                children: 0,
             });
         }
         Source::Page(p) => {
@@ -604,9 +610,8 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
                 label: String::new(),
                 text: snippet(if description.is_empty() { &intro } else { &description }),
                 fields: vec![(title.clone(), Field::Title), (description, Field::Step), (intro, Field::Body)],
-                title_terms: None,
+                children: 0,
             });
-            let title_terms = title_terms(&title);
             for s in sections {
                 docs.push(Doc {
                     href: format!("{url}#{}", s.id),
@@ -614,10 +619,14 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
                     label: s.heading.clone(),
                     text: snippet(&s.text),
                     fields: vec![(s.heading, Field::Step), (s.text, Field::Body)],
-                    title_terms: Some(Arc::clone(&title_terms)),
+                    children: 0,
                 });
             }
         }
+    }
+    // A page's steps or sections follow it, and are found by its title too.
+    if let Some((first, rest)) = docs.split_first_mut() {
+        first.children = u32::try_from(rest.len()).unwrap_or(u32::MAX / SPAN).min(u32::MAX / SPAN);
     }
     docs
 }
@@ -626,29 +635,27 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
 mod tests {
     use super::*;
 
-    fn doc(fields: &[(&str, Field)], title: &str) -> Doc {
+    fn doc(fields: &[(&str, Field)], children: u32) -> Doc {
         Doc {
             href: String::new(),
             title: String::new(),
             label: String::new(),
             text: String::new(),
             fields: fields.iter().map(|(t, f)| (t.to_string(), *f)).collect(),
-            title_terms: Some(title_terms(title)),
+            children,
         }
     }
 
     /// The plain rule: every occurrence with its field's weight, sorted by term, best weight
-    /// first; one entry per term, plus one for each further occurrence (up to four).
-    fn plain_rule(doc: &Doc) -> Vec<(Term, u8)> {
-        let mut all: Vec<(Term, u8)> = Vec::new();
-        for t in doc.title_terms.iter().flat_map(|t| t.iter()) {
-            all.push((t.clone(), Field::PageTitle.weight()));
-        }
+    /// first; one entry per term, plus one for each further occurrence (up to four); a term of
+    /// the title also carries the documents that follow it, times [`SPAN`].
+    fn plain_rule(doc: &Doc) -> Vec<(Term, u32)> {
+        let mut all: Vec<(Term, u32)> = Vec::new();
         for (text, field) in &doc.fields {
             terms(&normalize(text), |t| all.push((Term::new(t), field.weight())));
         }
         all.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        let mut expected: Vec<(Term, u8)> = Vec::new();
+        let mut expected: Vec<(Term, u32)> = Vec::new();
         let mut more = 0;
         for (term, weight) in all {
             match expected.last_mut() {
@@ -664,10 +671,15 @@ mod tests {
                 }
             }
         }
+        for (_, weight) in &mut expected {
+            if *weight >= Field::Title.weight() {
+                *weight += SPAN * doc.children;
+            }
+        }
         expected
     }
 
-    fn sorted_doc_terms(doc: &Doc) -> Vec<(Term, u8)> {
+    fn sorted_doc_terms(doc: &Doc) -> Vec<(Term, u32)> {
         let mut got = doc_terms(doc);
         got.sort();
         got
@@ -682,27 +694,31 @@ mod tests {
                 ("セキュリティの既定値群 record", Field::Title),
                 ("sign sign sign sign sign sign 既定", Field::Body),
             ],
-            "既定値 the administratorsettings",
+            3,
         );
         let expected = plain_rule(&doc);
         assert!(expected.iter().any(|(t, _)| matches!(t, Term::Long(_))), "no long term in the sample");
         assert_eq!(sorted_doc_terms(&doc), expected);
         // `sign`: best in a step (20), seven more occurrences count four.
         assert!(expected.contains(&(Term::new("sign"), 24)), "{expected:?}");
-        // Each term once, in the order first found: the page title's come first.
+        // `record`: in the title (30), once more in a step; the three documents after it too.
+        assert!(expected.contains(&(Term::new("record"), 31 + 3 * SPAN)), "{expected:?}");
+        // Each term once, in the order first found.
         let got = doc_terms(&doc);
-        assert_eq!(got.first().map(|t| &t.0), title_terms("既定値 the administratorsettings").first());
+        let mut first = Vec::new();
+        terms(&normalize("既定値群の設定"), |t| first.push(Term::new(t)));
+        assert_eq!(got.first().map(|t| &t.0), first.first());
     }
 
     #[test]
     fn the_terms_table_grows_for_a_large_document_and_forgets_the_one_before() {
         // 3,000 different words (and each twice) outgrow the first table twice over.
         let words: Vec<String> = (0..3000).map(|i| format!("w{i} w{i}")).collect();
-        let large = doc(&[(&words.join(" "), Field::Body), ("w7 w2999 設定", Field::Step)], "w5");
+        let large = doc(&[(&words.join(" "), Field::Body), ("w7 w2999 設定", Field::Step), ("w5", Field::Title)], 9);
         assert_eq!(sorted_doc_terms(&large), plain_rule(&large));
         assert!(plain_rule(&large).len() > 3000);
         // The next document finds none of the last one's terms taken.
-        let small = doc(&[("w1 w2 w2 設定", Field::Body)], "w3");
+        let small = doc(&[("w1 w2 w2 設定", Field::Body), ("w3", Field::Title)], 0);
         assert_eq!(sorted_doc_terms(&small), plain_rule(&small));
         // When the documents' numbers start again, no slot looks taken.
         SEEN.with_borrow_mut(|seen| seen.document = u32::MAX);
@@ -712,21 +728,22 @@ mod tests {
 
     #[test]
     fn postings_read_back_as_they_were_added() {
-        // Distances of one byte, of two and of five (the largest document number).
+        // Distances and weights of one byte, of two and of five (the largest numbers).
         let docs = [0, 1, 127, 128, 300, 16_384, 16_385, u32::MAX];
+        let weights = [10, 34, 30 + 2 * SPAN, 127, 128, 20 + 300 * SPAN, 5, u32::MAX];
         let mut list = PostingList::default();
-        for (i, &doc) in docs.iter().enumerate() {
-            list.push(doc, i as u8 + 10);
+        for (&doc, &weight) in docs.iter().zip(&weights) {
+            list.push(doc, weight);
         }
         let mut last = 0;
-        let read: Vec<(u32, u8)> = list
+        let read: Vec<(u32, u32)> = list
             .pairs()
             .map(|(delta, weight)| {
                 last += delta;
                 (last, weight)
             })
             .collect();
-        let expected: Vec<(u32, u8)> = docs.iter().enumerate().map(|(i, &d)| (d, i as u8 + 10)).collect();
+        let expected: Vec<(u32, u32)> = docs.into_iter().zip(weights).collect();
         assert_eq!(read, expected);
     }
 

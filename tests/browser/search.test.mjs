@@ -117,6 +117,20 @@ describe('search, file://, JavaScript on', { timeout: TEST_TIMEOUT * 10 }, () =>
     assertNoErrors(errors);
   });
 
+  it('「管理者 DNS」 (a word of the procedure\'s title, one of a step) finds that step', { timeout: TEST_TIMEOUT }, async () => {
+    // 管理者 is in the title of become-tenant-admin, not in the step that names DNS: the step is
+    // found through its page's title, which the index writes once for all of its steps.
+    const errors = [];
+    const page = await open('ja/index.html', errors);
+    const found = await searchFor(page, '管理者 DNS');
+    assert.ok(
+      found.some((r) => /procedures\/become-tenant-admin\.html#verify-record$/.test(r.href)),
+      `the step verify-record is found: ${JSON.stringify(found.map((r) => r.href))}`,
+    );
+    await page.close();
+    assertNoErrors(errors);
+  });
+
   it('「ＴＸＴ」 (full width) finds the admin procedure', { timeout: TEST_TIMEOUT }, async () => {
     const errors = [];
     const page = await open('ja/procedures/sign-in-vlsc.html', errors);

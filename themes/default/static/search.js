@@ -118,15 +118,23 @@
 
   // ---- Searching ------------------------------------------------------------------------------
 
-  /** doc → weight for one term of the query, from its shard; prefix matches count half. */
-  function postings(shard, t) {
+  /** doc → weight for one term of the query, from its shard; prefix matches count half. A
+      weight of meta.span or more is a page's title match that also finds the steps or sections
+      after it (weight / span of them), weakly (meta.pageTitle). */
+  function postings(shard, t, meta) {
     var out = {};
+    var span = meta.span || 0;
+    var put = function (doc, w) {
+      if (!(out[doc] >= w)) { out[doc] = w; }
+    };
     var add = function (list, factor) {
       var doc = 0;
       for (var i = 0; i + 1 < list.length; i += 2) {
         doc += list[i];
-        var w = list[i + 1] * factor;
-        if (!(out[doc] >= w)) { out[doc] = w; }
+        var w = list[i + 1];
+        var after = span > 0 ? Math.floor(w / span) : 0;
+        put(doc, (w - after * span) * factor);
+        for (var k = 1; k <= after; k++) { put(doc + k, meta.pageTitle * factor); }
       }
     };
     if (Object.prototype.hasOwnProperty.call(shard, t.term)) { add(shard[t.term], 1); }
@@ -144,7 +152,7 @@
     if (terms.length === 0) { return Promise.resolve({ total: 0, hits: [], meta: null }); }
     return load("meta").then(function (meta) {
       return Promise.all(terms.map(function (t) {
-        return load("s" + shardOf(t.term, meta.shards)).then(function (shard) { return postings(shard, t); });
+        return load("s" + shardOf(t.term, meta.shards)).then(function (shard) { return postings(shard, t, meta); });
       })).then(function (lists) {
         lists.sort(function (a, b) { return Object.keys(a).length - Object.keys(b).length; });
         var scored = [];
