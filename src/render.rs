@@ -343,7 +343,8 @@ fn render_page_with(
     let mut html = Vec::with_capacity(PAGE_CAPACITY);
     theme.tera.render_to(template, &context, &mut html).map_err(|e| to_error(&e))?;
     let uses_highlight = memchr::memmem::find(&html, HIGHLIGHT_LINK.as_bytes()).is_some();
-    let contents = if site.config.minify { minify(&html) } else { html };
+    // Shrunk to the page: `serve` and `compile` keep every page they render.
+    let contents = if site.config.minify { minify(&html) } else { html.into_boxed_slice().into_vec() };
     Ok(OutputFile { path, contents, is_html: true, uses_highlight })
 }
 

@@ -430,8 +430,13 @@ impl Seen {
     }
 
     fn home(&self, hi: u64, lo: u64) -> usize {
-        let h = (hi ^ lo.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        (h >> 32) as usize & (self.slots.len() - 1)
+        // Both halves multiplied, and the top bits taken (a product's low bits see only the
+        // factors' low bits, which a short packed term leaves nearly empty: all 1- and 2-byte
+        // terms would share one slot).
+        let h = hi.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ lo.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+        let h = (h ^ (h >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let bits = self.slots.len().trailing_zeros();
+        (h >> (64 - bits)) as usize
     }
 
     /// Where `term` is in this document's list, or `None` when it is new there, and then takes
