@@ -197,8 +197,19 @@ impl Writer {
             let before = prev.join(path.as_str());
             let same = std::fs::metadata(&before).is_ok_and(|m| m.is_file() && m.len() == contents.len() as u64)
                 && std::fs::read(&before).is_ok_and(|b| b == contents);
-            if same && std::fs::hard_link(&before, dest).is_ok() {
-                return Ok(());
+            if same {
+                // As below: the folder is made when the link finds it missing (the first file of
+                // each folder), then linked again.
+                let linked = match std::fs::hard_link(&before, dest) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        dest.parent().is_some_and(|p| std::fs::create_dir_all(p).is_ok())
+                            && std::fs::hard_link(&before, dest).is_ok()
+                    }
+                    linked => linked.is_ok(),
+                };
+                if linked {
+                    return Ok(());
+                }
             }
         }
         // Written at once, and the folder made only when the write finds it missing: asking first
