@@ -38,9 +38,13 @@ const PAGE_TITLE: u32 = 5;
 /// What the number of documents a title posting stands for is multiplied by, in its weight
 /// (a weight is at most 34).
 const SPAN: u32 = 64;
+/// How many further occurrences of a term in a document add one to its weight.
+const REPEATS: u32 = 4;
+// A weight must stay below SPAN, or search.js would read part of it as documents.
+const _: () = assert!(Field::Title.weight() + REPEATS < SPAN);
 
 impl Field {
-    fn weight(self) -> u32 {
+    const fn weight(self) -> u32 {
         match self {
             Field::Title => 30,
             Field::Step => 20,
@@ -379,7 +383,7 @@ fn doc_terms(doc: &Doc) -> Vec<(Term, u32)> {
         out.into_iter()
             .map(|(term, best, count)| {
                 let title = if best == Field::Title.weight() { span } else { 0 };
-                (term, best + (count - 1).min(4) + title)
+                (term, best + (count - 1).min(REPEATS) + title)
             })
             .collect()
     })
