@@ -18,7 +18,8 @@ mod page;
 mod views;
 
 /// What a page that shows highlighted code links to; pages without code do not load the stylesheet.
-const HIGHLIGHT_LINK: &str = "highlight.css\"";
+/// A theme may link it with a version (`highlight.css?v=…`) or without.
+const HIGHLIGHT_LINK: &str = "highlight.css";
 
 /// The room a page's HTML is rendered into at first: most pages fit, without growing it.
 const PAGE_CAPACITY: usize = 32 * 1024;
@@ -337,12 +338,14 @@ fn render_page_with(
         }
         PageError { page: path.clone(), diag: Box::new(diag) }
     };
-    let context = context.map_err(|e| to_error(&e))?;
+    let mut context = context.map_err(|e| to_error(&e))?;
+    context.insert_value("versions", theme.versions.clone());
     // Rendered to bytes, not a `String`: Tera writes only `str` pieces, and the bytes are what is
     // written out (a `String` would check the whole page as UTF-8 once more).
     let mut html = Vec::with_capacity(PAGE_CAPACITY);
     theme.tera.render_to(template, &context, &mut html).map_err(|e| to_error(&e))?;
-    let uses_highlight = memchr::memmem::find(&html, HIGHLIGHT_LINK.as_bytes()).is_some();
+    let uses_highlight = memchr::memmem::find_iter(&html, HIGHLIGHT_LINK.as_bytes())
+        .any(|at| matches!(html.get(at + HIGHLIGHT_LINK.len()), Some(b'"' | b'?')));
     // Shrunk to the page: `serve` and `compile` keep every page they render.
     let contents = if site.config.minify { minify(&html) } else { html.into_boxed_slice().into_vec() };
     Ok(OutputFile { path, contents, is_html: true, uses_highlight })

@@ -49,6 +49,10 @@ pub struct Theme {
     pub fingerprint: u64,
     /// Every template by name: the path shown in errors, and its text (for the error's line).
     pub sources: BTreeMap<String, (String, String)>,
+    /// `versions` in every page's context: a short hash of each file under `assets/` by name,
+    /// which pages put in the file's URL (`site.css?v=…`), so that a browser holding an older
+    /// copy in its cache loads the new one.
+    pub versions: tera::Value,
 }
 
 /// The last theme compiled, kept by `serve`: most rebuilds find the same templates and assets,
@@ -87,6 +91,20 @@ fn fingerprint(sources: &BTreeMap<String, (String, String)>, assets: &BTreeMap<S
     sources.hash(&mut h);
     assets.hash(&mut h);
     h.finish()
+}
+
+/// The version of each file under `assets/`: eight hex digits of a hash of its bytes (the same
+/// on every machine and build), for the theme's files and the highlighting stylesheet.
+fn asset_versions(assets: &BTreeMap<String, Vec<u8>>) -> tera::Value {
+    let version = |bytes: &[u8]| {
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        h.write(bytes);
+        format!("{:08x}", h.finish() >> 32)
+    };
+    let mut map: BTreeMap<&str, String> = assets.iter().map(|(n, b)| (n.as_str(), version(b))).collect();
+    map.insert("highlight.css", version(crate::highlight::stylesheet().as_bytes()));
+    tera::Value::from_serializable(&map)
 }
 
 fn theme_sources(
@@ -150,7 +168,10 @@ fn compile(
     tera.autoescape_on([".html"]);
     tera.set_escape_fn(escape_html);
     match tera.add_raw_templates(sources.iter().map(|(n, (_, t))| (n.as_str(), t.as_str()))) {
-        Ok(()) => Some(Theme { tera, assets, fingerprint, sources }),
+        Ok(()) => {
+            let versions = asset_versions(&assets);
+            Some(Theme { tera, assets, fingerprint, sources, versions })
+        }
         Err(e) => {
             let mut d = template_diagnostic(&sources, &e);
             let what = if matches!(e.kind(), tera::ErrorKind::SyntaxError(_)) {

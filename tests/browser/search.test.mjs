@@ -6,7 +6,8 @@
 // Every test fails on any console error, uncaught page error or failed request.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -249,6 +250,34 @@ describe('search, file://, JavaScript on', { timeout: TEST_TIMEOUT * 10 }, () =>
     assert.ok(await page.locator('.vd-search').isHidden(), 'hidden in print');
     await page.close();
     assertNoErrors(errors);
+  });
+
+  it('an index of another format (an older cached copy) is refused, and the reader told', { timeout: TEST_TIMEOUT }, async () => {
+    // A copy of the site whose Japanese meta.js says another format: search.js must not read its
+    // postings with the rules of its own format.
+    const copy = mkdtempSync(join(tmpdir(), 'vd-search-format-'));
+    try {
+      cpSync(SITE, copy, { recursive: true });
+      const meta = join(copy, 'assets/search/ja/meta.js');
+      const text = readFileSync(meta, 'utf8');
+      assert.match(text, /"v":2\b/, 'meta.js names its format');
+      writeFileSync(meta, text.replace(/"v":2\b/, '"v":1'));
+      // The page links the script with its version, and the file is there under its own name.
+      const errors = [];
+      const page = watch(await browser.context.newPage(), errors);
+      await page.goto(pathToFileURL(join(copy, 'ja/index.html')).href);
+      const src = await page.locator('script[src*="search.js"]').getAttribute('src');
+      assert.match(src, /^\.\.\/assets\/search\.js\?v=[0-9a-f]{8}$/, `search.js is linked with its version: ${src}`);
+      const found = await searchFor(page, '既定値');
+      assert.deepEqual(found, [], 'no results from an index it cannot read');
+      const expected = /別の版/;
+      assert.match(await page.locator('.vd-search-count').textContent(), expected, 'the panel says why');
+      assert.match(await page.locator('#vd-search-status').textContent(), expected, 'the live region says why');
+      await page.close();
+      assertNoErrors(errors);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
 

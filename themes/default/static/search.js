@@ -16,6 +16,9 @@
   var indexUrl = root.getAttribute("data-index");
   var base = root.getAttribute("data-base");
   var LIMIT = 10;
+  /* The index format this script reads (meta.js says which it is, src/search/index.rs writes
+     it): an index of another format, from a cached copy of the site, is refused, not misread. */
+  var FORMAT = 2;
   var text = function (name) { return root.getAttribute("data-" + name) || ""; };
   root.hidden = false;
 
@@ -151,6 +154,7 @@
     var terms = queryTerms(q);
     if (terms.length === 0) { return Promise.resolve({ total: 0, hits: [], meta: null }); }
     return load("meta").then(function (meta) {
+      if (!meta || meta.v !== FORMAT) { throw new Error(text("outdated")); }
       return Promise.all(terms.map(function (t) {
         return load("s" + shardOf(t.term, meta.shards)).then(function (shard) { return postings(shard, t, meta); });
       })).then(function (lists) {
@@ -320,7 +324,11 @@
         if (mine === seq) { show(q, result, docs); }
       });
     }).catch(function (err) {
-      if (mine === seq) { countLine.textContent = String(err && err.message || err); open(); }
+      if (mine === seq) {
+        countLine.textContent = String(err && err.message || err);
+        live.textContent = countLine.textContent;
+        open();
+      }
     });
   }
 
