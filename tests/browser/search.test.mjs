@@ -253,15 +253,15 @@ describe('search, file://, JavaScript on', { timeout: TEST_TIMEOUT * 10 }, () =>
   });
 
   it('an index of another format (an older cached copy) is refused, and the reader told', { timeout: TEST_TIMEOUT }, async () => {
-    // A copy of the site whose Japanese meta.js says another format: search.js must not read its
+    // A copy of the site whose Japanese meta.js says another (the previous) format: search.js must not read its
     // postings with the rules of its own format.
     const copy = mkdtempSync(join(tmpdir(), 'vd-search-format-'));
     try {
       cpSync(SITE, copy, { recursive: true });
       const meta = join(copy, 'assets/search/ja/meta.js');
       const text = readFileSync(meta, 'utf8');
-      assert.match(text, /"v":2\b/, 'meta.js names its format');
-      writeFileSync(meta, text.replace(/"v":2\b/, '"v":1'));
+      assert.match(text, /"v":3\b/, 'meta.js names its format');
+      writeFileSync(meta, text.replace(/"v":3\b/, '"v":2'));
       // The page links the script with its version, and the file is there under its own name.
       const errors = [];
       const page = watch(await browser.context.newPage(), errors);

@@ -18,7 +18,7 @@
   var LIMIT = 10;
   /* The index format this script reads (meta.js says which it is, src/search/index.rs writes
      it): an index of another format, from a cached copy of the site, is refused, not misread. */
-  var FORMAT = 2;
+  var FORMAT = 3;
   var text = function (name) { return root.getAttribute("data-" + name) || ""; };
   root.hidden = false;
 
@@ -121,23 +121,41 @@
 
   // ---- Searching ------------------------------------------------------------------------------
 
+  /* The digits of a term's postings (src/search/index.rs `DIGITS`): each number in five-bit
+     groups, the lowest first; a digit worth 32 or more says another group follows. */
+  var DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  var VALUE = new Int8Array(128).fill(-1);
+  for (var d = 0; d < DIGITS.length; d++) { VALUE[DIGITS.charCodeAt(d)] = d; }
+
   /** doc → weight for one term of the query, from its shard; prefix matches count half. A
-      weight of meta.span or more is a page's title match that also finds the steps or sections
-      after it (weight / span of them), weakly (meta.pageTitle). */
+      term's postings are pairs of numbers: the distance from the previous document, and the
+      weight. A weight of meta.span or more is a page's title match that also finds the steps
+      or sections after it (weight / span of them), weakly (meta.pageTitle). */
   function postings(shard, t, meta) {
     var out = {};
     var span = meta.span || 0;
     var put = function (doc, w) {
       if (!(out[doc] >= w)) { out[doc] = w; }
     };
-    var add = function (list, factor) {
-      var doc = 0;
-      for (var i = 0; i + 1 < list.length; i += 2) {
-        doc += list[i];
-        var w = list[i + 1];
-        var after = span > 0 ? Math.floor(w / span) : 0;
-        put(doc, (w - after * span) * factor);
-        for (var k = 1; k <= after; k++) { put(doc + k, meta.pageTitle * factor); }
+    var add = function (digits, factor) {
+      var doc = 0, n = 0, scale = 1, distance = -1;
+      for (var i = 0; i < digits.length; i++) {
+        var v = VALUE[digits.charCodeAt(i)];
+        if (!(v >= 0)) { throw new Error("search index: bad postings"); }
+        n += (v & 31) * scale;
+        scale *= 32;
+        if (v >= 32) { continue; }
+        if (distance < 0) {
+          distance = n;
+        } else {
+          doc += distance;
+          var after = span > 0 ? Math.floor(n / span) : 0;
+          put(doc, (n - after * span) * factor);
+          for (var k = 1; k <= after; k++) { put(doc + k, meta.pageTitle * factor); }
+          distance = -1;
+        }
+        n = 0;
+        scale = 1;
       }
     };
     if (Object.prototype.hasOwnProperty.call(shard, t.term)) { add(shard[t.term], 1); }
