@@ -32,7 +32,7 @@ try {
     q, { polling: 5 },
   );
   const loadedFiles = (page) =>
-    page.$$eval('script[src*="search/"]', (ss) => ss.map((s) => s.getAttribute('src').replace(/^.*\//, '')));
+    page.$$eval('script[src*="search/"]', (ss) => ss.map((s) => s.getAttribute('src').replace(/^.*\//, '').replace(/\?.*$/, '')));
   for (const q of queries) {
     // Pasted at once into a fresh page: exactly the files this query needs.
     let page = await browser.context.newPage();

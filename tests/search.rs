@@ -92,6 +92,36 @@ fn each_language_has_its_own_index_with_only_its_own_text() {
 }
 
 #[test]
+fn the_index_version_changes_with_any_file_of_the_index_and_only_then() {
+    // search.js loads every index file with `meta.id` in its URL, so that a browser's cache never
+    // mixes two builds' files: the id must change when a document's text does, even where no term
+    // does (a snippet), and stay when nothing in the index changes.
+    let site = common::bundled_guide();
+    let id = |files: &BTreeMap<String, Vec<u8>>, lang: &str| -> String {
+        let meta = payload(&index(files, lang)["meta"], "meta");
+        meta["id"].as_str().unwrap_or_else(|| panic!("{lang}: meta has no id: {meta}")).to_string()
+    };
+    let first = read_tree(&build_ok(site.path()));
+    assert_eq!(id(&first, "ja").len(), 16);
+    assert_ne!(id(&first, "ja"), id(&first, "en"));
+    let again = read_tree(&build_ok(site.path()));
+    assert_eq!((id(&first, "ja"), id(&first, "en")), (id(&again, "ja"), id(&again, "en")));
+    // One punctuation mark more in an English step: the same terms, another snippet.
+    let path = site.path().join("content/procedures/sign-in-vlsc.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    let changed = text.replacen("en = \"", "en = \"¡", 1);
+    assert_ne!(changed, text);
+    std::fs::write(&path, changed).unwrap_or_else(|e| panic!("{e}"));
+    let after = read_tree(&build_ok(site.path()));
+    assert_eq!(id(&first, "ja"), id(&after, "ja"), "the Japanese index did not change");
+    assert_ne!(id(&first, "en"), id(&after, "en"), "the English index changed");
+    let shards = |files: &BTreeMap<String, Vec<u8>>| -> Vec<Vec<u8>> {
+        index(files, "en").into_iter().filter(|(k, _)| k.starts_with('s')).map(|(_, v)| v).collect()
+    };
+    assert_eq!(shards(&first), shards(&after), "only a document chunk changed");
+}
+
+#[test]
 fn search_can_be_turned_off() {
     let site = common::bundled_guide();
     let book = site.path().join("book.toml");

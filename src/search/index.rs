@@ -2,9 +2,10 @@
 //! and written as JavaScript files that search.js loads with `<script>` elements, so it works
 //! from file:// where `fetch()` of a local file is blocked:
 //!
-//! - `assets/search/<lang>/meta.js`: the number of term shards, where each document chunk
-//!   starts, and [`SPAN`] and [`PAGE_TITLE`] (loaded when the reader first focuses the search
-//!   box);
+//! - `assets/search/<lang>/meta.js`: the format (`v`), the index's version (`id`, a hash of every
+//!   other file of it, which search.js puts in their URLs so that no browser cache mixes two
+//!   builds' files), the number of term shards, where each document chunk starts, and [`SPAN`]
+//!   and [`PAGE_TITLE`] (loaded when the reader first focuses the search box, never from a cache);
 //! - `assets/search/<lang>/s<N>.js`: term shards, `term → "postings"`: for each document that
 //!   holds the term, its distance from the term's previous document (the first from 0) and its
 //!   weight, as [`push_digits`] writes numbers (two characters for nearly every posting);
@@ -23,6 +24,7 @@ use crate::model::{Page, Part, Procedure, Scenario, Site, Step};
 use crate::render::{OutputFile, PageKind, PlainTexts, page_path};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use std::hash::Hasher;
 
 /// The fields a term is found in, best first: a page title beats a step or heading, which beats
 /// a passing mention.
@@ -108,10 +110,14 @@ fn language_files<E: Send>(
     let mut starts: Vec<usize> = Vec::new();
     let mut chunk = String::new();
     let mut count = 0usize;
-    let flush = |chunk: &mut String, starts: &[usize]| {
+    // The index's version (`meta.id`): a hash of every chunk and shard, each hashed as it is
+    // written, so that search.js never reads a file of one build with the meta of another.
+    let mut chunks_hash = rustc_hash::FxHasher::default();
+    let mut flush = |chunk: &mut String, starts: &[usize]| {
         let n = starts.len() - 1;
         let js = format!("__vdSearch(\"d{n}\",{chunk}]);\n");
         chunk.clear();
+        chunks_hash.write(js.as_bytes());
         sink(file(format!("{dir}/d{n}.js"), js))
     };
     // Sources are read and tokenized in parallel, a batch at a time; their documents are then
@@ -160,16 +166,26 @@ fn language_files<E: Send>(
     for (id, term) in postings.terms.iter().enumerate() {
         by_shard[(term.shard_hash() % shards) as usize].push(id as u32);
     }
-    by_shard
+    let shard_hashes = by_shard
         .into_par_iter()
         .enumerate()
-        .try_for_each(|(i, ids)| sink(file(format!("{dir}/s{i}.js"), postings.shard_js(i, &ids))))?;
+        .map(|(i, ids)| {
+            let js = postings.shard_js(i, &ids);
+            let mut h = rustc_hash::FxHasher::default();
+            h.write(js.as_bytes());
+            let hash = h.finish();
+            sink(file(format!("{dir}/s{i}.js"), js)).map(|()| hash)
+        })
+        .collect::<Result<Vec<u64>, E>>()?;
+    let mut id = chunks_hash;
+    shard_hashes.iter().for_each(|h| id.write_u64(*h));
     crate::timing::report(
         &format!("search index {}: {} terms, {} postings", lang.code, postings.terms.len(), postings.total),
         t,
     );
     let meta = serde_json::json!({
-        "v": 3, "docs": count, "shards": shards, "chunks": starts, "span": SPAN, "pageTitle": PAGE_TITLE,
+        "v": 3, "id": format!("{:016x}", id.finish()), "docs": count, "shards": shards, "chunks": starts,
+        "span": SPAN, "pageTitle": PAGE_TITLE,
     });
     sink(file(format!("{dir}/meta.js"), format!("__vdSearch(\"meta\",{meta});\n")))
 }

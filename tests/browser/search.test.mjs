@@ -32,9 +32,10 @@ function assertNoErrors(errors) {
   assert.deepEqual(errors, [], `console errors, page errors or failed requests:\n  ${errors.join('\n  ')}`);
 }
 
-/** Index scripts the page has loaded so far (relative to the language's index folder). */
+/** Index scripts the page has loaded so far (relative to the language's index folder, without
+    the query that carries their version). */
 const indexScripts = (page) =>
-  page.$$eval('script[src*="search/"]', (ss) => ss.map((s) => s.getAttribute('src').replace(/^.*\/search\/[^/]+\//, '')));
+  page.$$eval('script[src*="search/"]', (ss) => ss.map((s) => s.getAttribute('src').replace(/^.*\/search\/[^/]+\//, '').replace(/\?.*$/, '')));
 
 /** Types `query` into the box and waits until the results for it are shown: [{ href, text, marks }]. */
 async function searchFor(page, query) {
@@ -85,8 +86,17 @@ describe('search, file://, JavaScript on', { timeout: TEST_TIMEOUT * 10 }, () =>
     assert.ok(await page.locator('#vd-search-input').isVisible(), 'the search box is shown');
     assert.deepEqual(await indexScripts(page), [], 'no index file before the box is focused');
     await page.locator('#vd-search-input').focus();
-    await page.waitForFunction(() => document.querySelector('script[src$="search/ja/meta.js"]'));
+    await page.waitForFunction(() => document.querySelector('script[src*="search/ja/meta.js"]'));
     assert.deepEqual(await indexScripts(page), ['meta.js'], 'focusing loads only meta.js');
+    // meta.js is asked for with a query no cache has seen; the other files with the index's
+    // version, which meta.js names: no cache mixes the files of two builds.
+    const metaSrc = await page.locator('script[src*="search/ja/meta.js"]').getAttribute('src');
+    assert.match(metaSrc, /meta\.js\?t=\d+$/, metaSrc);
+    await searchFor(page, '既定値');
+    const shards = await page.$$eval('script[src*="search/ja/s"]', (ss) => ss.map((e) => e.getAttribute('src')));
+    const meta = readFileSync(join(SITE, 'assets/search/ja/meta.js'), 'utf8').match(/"id":"([0-9a-f]{16})"/);
+    assert.ok(meta, 'meta.js names the index version');
+    assert.ok(shards.length > 0 && shards.every((src) => src.endsWith(`.js?v=${meta[1]}`)), `shards are loaded with the version: ${shards}`);
     await page.close();
     assertNoErrors(errors);
   });

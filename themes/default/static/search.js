@@ -102,12 +102,18 @@
   var pending = {};
   window.__vdSearch = function (name, data) { loaded[name] = data; };
 
+  /* meta.js is asked for anew on every page (a query string no cache has seen), and every other
+     file with the index's version (meta.id): a browser's cache never mixes the files of two
+     builds, whose documents are numbered differently. From disk, the query is ignored. */
+  var fresh = "?t=" + Date.now();
+
   function load(name) {
     if (Object.prototype.hasOwnProperty.call(loaded, name)) { return Promise.resolve(loaded[name]); }
     if (!pending[name]) {
+      var query = name === "meta" ? fresh : "?v=" + encodeURIComponent((loaded.meta && loaded.meta.id) || "");
       pending[name] = new Promise(function (resolve, reject) {
         var s = document.createElement("script");
-        s.src = indexUrl + name + ".js";
+        s.src = indexUrl + name + ".js" + query;
         s.onload = function () {
           if (Object.prototype.hasOwnProperty.call(loaded, name)) { resolve(loaded[name]); }
           else { delete pending[name]; reject(new Error("search index " + name + " is empty")); }
