@@ -7,6 +7,7 @@ use crate::diag::{Diagnostic, Diagnostics, SourceFile};
 use crate::i18n::{Mark, MissingPolicy, Tracker};
 use crate::ids::Lang;
 use crate::load::{Parsed, RawBook, RawText};
+use crate::source_str::SourceStr;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,15 +15,15 @@ use std::sync::Arc;
 /// A localized Markdown text: one value per language, in `book.toml`'s order, and how each
 /// reads (up to date, outdated, or the source text standing in for a missing translation).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Text(Vec<Arc<str>>, Vec<Mark>);
+pub struct Text(Vec<SourceStr>, Vec<Mark>);
 
 impl Text {
-    pub fn from_values(values: Vec<Arc<str>>) -> Text {
+    pub fn from_values(values: Vec<SourceStr>) -> Text {
         Text(values, Vec::new())
     }
 
     /// A text whose values are marked (`marks` in the order of `values`).
-    pub fn with_marks(values: Vec<Arc<str>>, marks: Vec<Mark>) -> Text {
+    pub fn with_marks(values: Vec<SourceStr>, marks: Vec<Mark>) -> Text {
         if marks.iter().all(|m| *m == Mark::Current) { Text(values, Vec::new()) } else { Text(values, marks) }
     }
 
@@ -75,7 +76,7 @@ pub struct Texts<'a> {
     /// Every text converted that may hold something to check (a link, a heading, deep nesting:
     /// not those [`crate::markdown::scan_finds_nothing`] clears), with where it came from; shared
     /// with the texts themselves.
-    pub origins: Vec<(TextOrigin, Arc<str>)>,
+    pub origins: Vec<(TextOrigin, SourceStr)>,
     pub diags: &'a mut Diagnostics,
     /// Which translations are outdated, and the `[i18n]` options.
     pub translations: Option<&'a Tracker>,
@@ -84,7 +85,7 @@ pub struct Texts<'a> {
 /// What converting files apart from the others recorded ([`Texts::apart`]).
 pub struct Apart {
     files: Vec<SourceFile>,
-    origins: Vec<(TextOrigin, Arc<str>)>,
+    origins: Vec<(TextOrigin, SourceStr)>,
     diags: Diagnostics,
 }
 
@@ -180,13 +181,13 @@ impl Texts<'_> {
                             lang: lang.index,
                             exact: false,
                         };
-                        self.origins.push((origin, Arc::clone(v.get_ref())));
+                        self.origins.push((origin, v.get_ref().clone()));
                     }
-                    values.push(Arc::clone(v.get_ref()));
+                    values.push(v.get_ref().clone());
                 }
                 None => match source_value.filter(|_| fallback && lang.index != source) {
                     Some(v) => {
-                        values.push(Arc::clone(v.get_ref()));
+                        values.push(v.get_ref().clone());
                         marks.push(Mark::Fallback);
                     }
                     None => {
@@ -221,9 +222,9 @@ impl Texts<'_> {
     }
 
     /// Records a Markdown text whose position maps exactly (a page body).
-    pub fn record_exact(&mut self, file: usize, key: &str, lang: usize, offset: usize, md: &Arc<str>) {
+    pub fn record_exact(&mut self, file: usize, key: &str, lang: usize, offset: usize, md: &SourceStr) {
         let origin = TextOrigin { file, span: offset..offset + md.len(), key: key.into(), lang, exact: true };
-        self.origins.push((origin, Arc::clone(md)));
+        self.origins.push((origin, md.clone()));
     }
 }
 

@@ -20,6 +20,7 @@ pub mod scaffold;
 pub mod schema;
 pub mod search;
 pub mod serve;
+pub mod source_str;
 pub mod theme;
 pub mod timing;
 

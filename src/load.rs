@@ -15,7 +15,7 @@ use toml::Spanned;
 
 /// A localized text as written: `{ ja = "…", en = "…" }`, with spans for every part.
 /// The values are shared with the validated texts made from them.
-pub type RawText = Spanned<LangMap<Spanned<Arc<str>>>>;
+pub type RawText = Spanned<LangMap<Spanned<crate::source_str::SourceStr>>>;
 
 /// A small TOML table read in key order (as a `BTreeMap` would be), kept as a vector: a site has
 /// hundreds of thousands of localized texts of two or three languages each, and a `BTreeMap`
@@ -1025,7 +1025,8 @@ fn read_toml<T: DeserializeOwned + Clone + Send + Sync + 'static>(
 
 /// Parses `text` (found at byte `offset` of `file`) as TOML into `T`, reporting errors in place.
 fn parse_toml<T: DeserializeOwned>(file: &SourceFile, text: &str, offset: usize, diags: &mut Diagnostics) -> Option<T> {
-    match toml::from_str::<T>(text) {
+    // Strings written out as they read are kept as parts of the file's text, not copied.
+    match crate::source_str::parsing(&file.text, || toml::from_str::<T>(text)) {
         Ok(v) => Some(v),
         Err(e) => {
             let span = e.span().unwrap_or(0..0);

@@ -1000,7 +1000,8 @@ fn page(raw: &RawSite, id: &str, files: &[&crate::load::RawPageFile], texts: &mu
         }
         titles[lang.index] = f.front.title.get_ref().clone();
         descriptions[lang.index] = f.front.description.as_ref().map(|d| d.get_ref().clone());
-        let body: std::sync::Arc<str> = f.file.text[f.body_offset..].into();
+        // The body is the rest of the file's text, shared rather than copied.
+        let body = crate::source_str::SourceStr::slice(&f.file.text, f.body_offset..f.file.text.len());
         texts.record_exact(file, "body", lang.index, f.body_offset, &body);
         bodies[lang.index] = Some(body);
         if states.as_ref().and_then(|s| s.get(lang.index)).is_some_and(|s| s.is_outdated()) {

@@ -215,7 +215,7 @@ pub(super) fn check(
     if let Some(c) = cache {
         c.drop_quiet(|i| scans[i].0.found_nothing());
         let made = texts.origins.iter().zip(&scans).filter(|(_, (_, made))| *made);
-        c.keep_scans(made.map(|((_, md), (scan, _))| (Arc::clone(md), Arc::clone(scan))).collect());
+        c.keep_scans(made.map(|((_, md), (scan, _))| (md.clone(), Arc::clone(scan))).collect());
     }
     // A reference written outside Markdown is checked once per language; when it fails the same
     // way in every language, it is reported once.

@@ -11,6 +11,7 @@
 use crate::config::{TextOrigin, Texts};
 use crate::diag::Diagnostic;
 use crate::markdown::Scan;
+use crate::source_str::SourceStr;
 use rustc_hash::FxHashMap as HashMap;
 use std::any::Any;
 use std::collections::BTreeSet;
@@ -33,7 +34,7 @@ struct Inner {
     generation: u64,
     /// The last rebuild's list of texts, emptied: a rebuild records hundreds of thousands of
     /// texts, and a vector that size allocated afresh each time costs more than filling it.
-    spare: Vec<(TextOrigin, Arc<str>)>,
+    spare: Vec<(TextOrigin, SourceStr)>,
     /// The files converted or replayed by this rebuild, with where their texts are in its list.
     placed: Vec<(usize, std::ops::Range<usize>)>,
 }
@@ -45,14 +46,15 @@ struct FileEntry {
     diags: Vec<Diagnostic>,
     /// Its texts; once their scans are known, only those with links or headings (the others have
     /// nothing to check, and most texts are plain sentences).
-    origins: Vec<(TextOrigin, Arc<str>)>,
+    origins: Vec<(TextOrigin, SourceStr)>,
     /// Whether `origins` holds only texts with something to check.
     quiet_dropped: bool,
     used: u64,
 }
 
 struct ScanEntry {
-    _keep: Arc<str>,
+    /// The text, kept alive so that its address (the key) stays its own.
+    _keep: SourceStr,
     scan: Arc<Scan>,
     /// The last generation that used it (set by lookups running in parallel).
     used: AtomicU64,
@@ -86,7 +88,7 @@ impl ResolveCache {
 
     /// The scans kept for these texts (`None` where there is none), looked up in parallel under
     /// one lock.
-    pub(super) fn scans(&self, texts: &[(TextOrigin, Arc<str>)]) -> Vec<Option<Arc<Scan>>> {
+    pub(super) fn scans(&self, texts: &[(TextOrigin, SourceStr)]) -> Vec<Option<Arc<Scan>>> {
         use rayon::prelude::*;
         let inner = self.lock();
         let g = inner.generation;
@@ -119,18 +121,18 @@ impl ResolveCache {
     }
 
     /// An empty vector for this rebuild's texts, with the room the last one needed.
-    pub(super) fn origins_buffer(&self) -> Vec<(TextOrigin, Arc<str>)> {
+    pub(super) fn origins_buffer(&self) -> Vec<(TextOrigin, SourceStr)> {
         std::mem::take(&mut self.lock().spare)
     }
 
     /// Takes back the texts' vector at the end of a rebuild, emptied.
-    pub(super) fn recycle(&self, mut origins: Vec<(TextOrigin, Arc<str>)>) {
+    pub(super) fn recycle(&self, mut origins: Vec<(TextOrigin, SourceStr)>) {
         origins.clear();
         self.lock().spare = origins;
     }
 
     /// Keeps scans made in this rebuild.
-    pub(super) fn keep_scans(&self, made: Vec<(Arc<str>, Arc<Scan>)>) {
+    pub(super) fn keep_scans(&self, made: Vec<(SourceStr, Arc<Scan>)>) {
         let mut inner = self.lock();
         let used = inner.generation;
         for (md, scan) in made {
@@ -139,8 +141,8 @@ impl ResolveCache {
     }
 }
 
-fn scan_key(md: &Arc<str>) -> (usize, usize) {
-    (Arc::as_ptr(md) as *const u8 as usize, md.len())
+fn scan_key(md: &SourceStr) -> (usize, usize) {
+    (md.as_ptr() as usize, md.len())
 }
 
 /// Converts one file with `convert`, or replays what converting it recorded last time: the files
@@ -171,7 +173,7 @@ where
             for (origin, md) in &e.origins {
                 let mut origin = origin.clone();
                 origin.file += base;
-                texts.origins.push((origin, Arc::clone(md)));
+                texts.origins.push((origin, md.clone()));
             }
             for d in &e.diags {
                 texts.diags.push(d.clone());
@@ -188,7 +190,7 @@ where
         .map(|(o, md)| {
             let mut o = o.clone();
             o.file -= files;
-            (o, Arc::clone(md))
+            (o, md.clone())
         })
         .collect();
     let mut inner = cache.lock();
