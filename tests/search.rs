@@ -33,7 +33,7 @@ fn index(files: &BTreeMap<String, Vec<u8>>, lang: &str) -> BTreeMap<String, Vec<
         .collect()
 }
 
-/// The numbers of a term's postings, read as the format says (README, Search): digits of
+/// The numbers of a term's postings, read as the format says (ARCHITECTURE.md, `search`): digits of
 /// `A–Z a–z 0–9 - _` worth 0–63, five bits each, the lowest first; a digit worth 32 or more says
 /// another follows.
 fn numbers(postings: &serde_json::Value) -> Vec<u64> {

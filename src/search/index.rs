@@ -111,7 +111,8 @@ fn language_files<E: Send>(
     let mut chunk = String::new();
     let mut count = 0usize;
     // The index's version (`meta.id`): a hash of every chunk and shard, each hashed as it is
-    // written, so that search.js never reads a file of one build with the meta of another.
+    // written, which search.js puts in their URLs, so that a browser's cache never hands it a
+    // file of one build for the meta of another (a page left open across a deploy still can).
     let mut chunks_hash = rustc_hash::FxHasher::default();
     let mut flush = |chunk: &mut String, starts: &[usize]| {
         let n = starts.len() - 1;

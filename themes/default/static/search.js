@@ -104,7 +104,8 @@
 
   /* meta.js is asked for anew on every page (a query string no cache has seen), and every other
      file with the index's version (meta.id): a browser's cache never mixes the files of two
-     builds, whose documents are numbered differently. From disk, the query is ignored. */
+     builds, whose documents are numbered differently (a page left open across a deploy keeps
+     the meta it loaded). From disk, the query is ignored. */
   var fresh = "?t=" + Date.now();
 
   function load(name) {
@@ -178,7 +179,9 @@
     var terms = queryTerms(q);
     if (terms.length === 0) { return Promise.resolve({ total: 0, hits: [], meta: null }); }
     return load("meta").then(function (meta) {
-      if (!meta || meta.v !== FORMAT) { throw new Error(text("outdated")); }
+      if (!meta || meta.v !== FORMAT) {
+        throw new Error(text("outdated") || "The search index is from another version of this site. Reload the page.");
+      }
       return Promise.all(terms.map(function (t) {
         return load("s" + shardOf(t.term, meta.shards)).then(function (shard) { return postings(shard, t, meta); });
       })).then(function (lists) {
