@@ -1352,6 +1352,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn texts_written_out_are_parts_of_the_file_not_copies() {
+        // The memory of a large site depends on it: a text read through `Spanned`, `LangMap` and
+        // `Spanned` again must still be the file's own bytes (a literal, a plain string).
+        let text: Arc<str> = "title = { ja = \"手順\", en = \"Steps\" }\n\n[[steps]]\nid = \"a\"\ntext.ja = '''\n確認します。\n'''\ntext.en = \"Check \\\"it\\\".\"\n".into();
+        let file = SourceFile { path: PathBuf::from("content/procedures/p.toml"), text: Arc::clone(&text) };
+        let mut diags = Diagnostics::default();
+        let p: RawProcedure = parse_toml(&file, &file.text, 0, &mut diags).unwrap_or_else(|| panic!("{diags:?}"));
+        let inside = |s: &str| {
+            let (base, at) = (text.as_ptr() as usize, s.as_ptr() as usize);
+            at >= base && at + s.len() <= base + text.len()
+        };
+        let value = |t: &RawText, lang: &str| -> crate::source_str::SourceStr {
+            t.get_ref().get(lang).map(|v| v.get_ref().clone()).unwrap_or_else(|| panic!("no {lang}"))
+        };
+        let step_text = p.steps[0].get_ref().text.as_ref().unwrap_or_else(|| panic!("no text"));
+        for s in [value(&p.title, "ja"), value(&p.title, "en"), value(step_text, "ja")] {
+            assert!(inside(&s), "{s:?} is a copy");
+        }
+        // A string with an escape cannot be: it is a copy, and reads as written.
+        let escaped = value(step_text, "en");
+        assert!(!inside(&escaped));
+        assert_eq!(escaped.as_str(), "Check \"it\".");
+    }
+
+    #[test]
     fn front_matter() {
         let t = "+++\ntitle = \"x\"\n+++\nbody\n";
         assert_eq!(split_front_matter(t), Some(("title = \"x\"\n", 4, 20)));
