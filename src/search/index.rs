@@ -105,6 +105,7 @@ fn language_files<E: Send>(
     let t = std::time::Instant::now();
     let dir = format!("assets/search/{}", lang.code);
     let sources = sources(site);
+    let dictionary = Dictionary::new();
     let mut postings = Postings::default();
     // Where each document chunk starts, and the chunk being filled.
     let mut starts: Vec<usize> = Vec::new();
@@ -142,7 +143,10 @@ fn language_files<E: Send>(
         Ok(())
     };
     let tokenize_batch = |batch: &[Source<'_>]| -> Vec<Vec<Tokenized>> {
-        batch.par_iter().map(|s| documents(site, lang, plain, s).into_iter().map(tokenize).collect()).collect()
+        batch
+            .par_iter()
+            .map(|s| documents(site, lang, plain, s).into_iter().map(|d| tokenize(d, &dictionary)).collect())
+            .collect()
     };
     let mut previous: Option<Vec<Vec<Tokenized>>> = None;
     for batch in sources.chunks(BATCH) {
@@ -158,7 +162,9 @@ fn language_files<E: Send>(
         flush(&mut chunk, &starts)?;
     }
     crate::timing::report(&format!("search index {}: documents", lang.code), t);
-    let postings = postings.by_term();
+    // The threads' tables of terms are not needed until the next language.
+    rayon::broadcast(|_| SEEN.with_borrow_mut(|seen| *seen = Seen::default()));
+    let postings = postings.by_term(dictionary.into_terms());
     // A posting takes about two bytes (one digit each for a distance and a weight, mostly;
     // measured 2.06 with the terms on the 10,000-page corpus).
     let shards = postings.total.saturating_mul(2).div_ceil(SHARD_BYTES).max(1);
@@ -170,7 +176,10 @@ fn language_files<E: Send>(
     let shard_hashes = by_shard
         .into_par_iter()
         .enumerate()
-        .map(|(i, ids)| {
+        .map(|(i, mut ids)| {
+            // Terms are numbered in the order the threads met them, which varies: written in
+            // their own order, the shards come out the same in every build.
+            ids.sort_unstable_by(|a, b| postings.terms[*a as usize].cmp(&postings.terms[*b as usize]));
             let js = postings.shard_js(i, &ids);
             let mut h = rustc_hash::FxHasher::default();
             h.write(js.as_bytes());
@@ -200,22 +209,58 @@ const BATCH: usize = 128;
 /// terms with their weights.
 struct Tokenized {
     entry: String,
-    terms: Vec<(Term, u32)>,
+    /// The document's terms, by their numbers in the language's [`Dictionary`], with weights.
+    terms: Vec<(u32, u32)>,
 }
 
-fn tokenize(doc: Doc) -> Tokenized {
+fn tokenize(doc: Doc, dictionary: &Dictionary) -> Tokenized {
     let entry = [doc.href.as_str(), &doc.title, &doc.label, &doc.text];
-    Tokenized { entry: serde_json::to_string(&entry).unwrap_or_default(), terms: doc_terms(&doc) }
+    Tokenized { entry: serde_json::to_string(&entry).unwrap_or_default(), terms: doc_terms(&doc, dictionary) }
 }
 
-/// The postings of a language while documents are added, by term (numbered in the order terms
-/// are first found): each term's documents, in the order they were added (ascending), as the
+/// The terms of one language, numbered as the threads reading its documents first meet them.
+/// Each thread keeps the numbers of the terms it met (in [`Seen`]), so that it asks here once
+/// per term, and numbering a document's postings needs no lookup at all.
+struct Dictionary {
+    /// Tells this dictionary from the one a thread's table was made for.
+    id: u64,
+    terms: std::sync::Mutex<(FxHashMap<Term, u32>, Vec<Term>)>,
+}
+
+static DICTIONARIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl Dictionary {
+    fn new() -> Dictionary {
+        let id = DICTIONARIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Dictionary { id, terms: std::sync::Mutex::default() }
+    }
+
+    /// The number of `term`, given it when it is new.
+    fn number(&self, term: &Term) -> u32 {
+        let mut terms = self.terms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (ids, list) = &mut *terms;
+        if let Some(&n) = ids.get(term) {
+            return n;
+        }
+        let n = u32::try_from(list.len()).unwrap_or(u32::MAX);
+        list.push(term.clone());
+        ids.insert(term.clone(), n);
+        n
+    }
+
+    /// The terms by number.
+    fn into_terms(self) -> Vec<Term> {
+        self.terms.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner).1
+    }
+}
+
+/// The postings of a language while documents are added, by term number ([`Dictionary`]): each
+/// term's documents, in the order they were added (ascending), as the
 /// shards write them: the distance from the term's previous document (a LEB128 number, one byte
 /// for nearly every posting) and the weight. Kept per term from the start, the postings need no
 /// sort and no second copy, and take two bytes each rather than a number and a weight.
 #[derive(Default)]
 struct Postings {
-    ids: FxHashMap<Term, u32>,
     lists: Vec<PostingList>,
     /// The documents added so far.
     count: u32,
@@ -269,27 +314,23 @@ impl PostingList {
 
 impl Postings {
     /// Adds the next document's terms.
-    fn add(&mut self, terms: Vec<(Term, u32)>) {
+    fn add(&mut self, terms: Vec<(u32, u32)>) {
         let doc = self.count;
         self.total += terms.len();
         for (term, weight) in terms {
-            let next = self.lists.len() as u32;
-            let id = *self.ids.entry(term).or_insert(next) as usize;
-            if id == self.lists.len() {
-                self.lists.push(PostingList::default());
+            let term = term as usize;
+            if term >= self.lists.len() {
+                self.lists.resize_with(term + 1, PostingList::default);
             }
-            self.lists[id].push(doc, weight);
+            self.lists[term].push(doc, weight);
         }
         self.count += 1;
     }
 
-    /// The terms by number, with their postings.
-    fn by_term(self) -> ByTerm {
-        let Postings { ids, lists, total, .. } = self;
-        let mut terms = vec![Term::Packed(0, 0); ids.len()];
-        for (term, id) in ids {
-            terms[id as usize] = term;
-        }
+    /// The postings with their terms (`terms`, by number).
+    fn by_term(self, terms: Vec<Term>) -> ByTerm {
+        let Postings { mut lists, total, .. } = self;
+        lists.resize_with(terms.len(), PostingList::default);
         ByTerm { terms, lists, total }
     }
 }
@@ -378,25 +419,27 @@ impl Term {
 /// A document's terms, each once, with its weight: the best field it is found in, plus one for
 /// each further occurrence (up to four); a title's terms also carry the documents the title
 /// stands for ([`SPAN`]). In the order they are first found.
-fn doc_terms(doc: &Doc) -> Vec<(Term, u32)> {
+fn doc_terms(doc: &Doc, dictionary: &Dictionary) -> Vec<(u32, u32)> {
     SEEN.with_borrow_mut(|seen| {
-        seen.next_document();
-        // Each term with its best weight and how often it occurs.
-        let mut out: Vec<(Term, u32, u32)> = Vec::new();
+        seen.next_document(dictionary);
+        let mut word = std::mem::take(&mut seen.word);
+        // Each term (its number) with its best weight and how often it occurs.
+        let mut out: Vec<(u32, u32, u32)> = Vec::new();
         let mut found = |term: Term, field: Field| {
             let weight = field.weight();
-            match seen.entry(&term, out.len()) {
-                Some(i) => {
+            match seen.entry(term, out.len(), dictionary) {
+                Ok(i) => {
                     let (_, best, count) = &mut out[i];
                     *best = (*best).max(weight);
                     *count += 1;
                 }
-                None => out.push((term, weight, 1)),
+                Err(number) => out.push((number, weight, 1)),
             }
         };
         for (text, field) in &doc.fields {
-            terms(&normalize(text), |t| found(Term::new(t), *field));
+            index_terms(text, &mut word, |t| found(t, *field));
         }
+        seen.word = word;
         let span = SPAN * doc.children;
         out.into_iter()
             .map(|(term, best, count)| {
@@ -407,48 +450,146 @@ fn doc_terms(doc: &Doc) -> Vec<(Term, u32)> {
     })
 }
 
+/// Calls `emit` with each index term of `text`, as `terms(&normalize(text), …)` does, but in one
+/// pass without the normalized copy when `text` is only ASCII, kana, ideographs and the commonest
+/// Japanese punctuation (nearly all text is), which normalization only lower-cases and rids of
+/// long-vowel marks; and packs a bigram from its characters, not from a string. `word` holds the
+/// word being read (kept by the caller, so that it is allocated once).
+fn index_terms(text: &str, word: &mut String, mut emit: impl FnMut(Term)) {
+    if !text.chars().all(|c| c.is_ascii() || super::is_stable_japanese(c)) {
+        terms(&normalize(text), |t| emit(Term::new(t)));
+        return;
+    }
+    // The last character of the Japanese run being read, as its UTF-8 bytes (every such
+    // character here takes three), 0 outside a run; whether the run has more than one.
+    let mut run: u32 = 0;
+    let mut more = false;
+    word.clear();
+    macro_rules! end_word {
+        () => {
+            if !word.is_empty() {
+                if !super::is_stop_word(word) {
+                    emit(Term::new(&super::stem(word)));
+                }
+                word.clear();
+            }
+        };
+    }
+    // A run of one character is its own term; longer runs emitted their bigrams as they went.
+    macro_rules! end_run {
+        () => {
+            if run != 0 {
+                if !more {
+                    emit(Term::Packed(u64::from(run) << 40, 3));
+                }
+                run = 0;
+                more = false;
+            }
+        };
+    }
+    for c in text.chars() {
+        if c.is_ascii() {
+            end_run!();
+            if c.is_ascii_alphanumeric() {
+                word.push(c.to_ascii_lowercase());
+            } else {
+                end_word!();
+            }
+        } else if super::is_dropped(c) {
+            // Gone from the normalized text: the characters around it meet.
+        } else if super::is_cjk(c) {
+            end_word!();
+            let n = c as u32;
+            debug_assert!((0x800..0x10000).contains(&n), "a stable Japanese character takes three bytes");
+            let bytes = 0xE0_80_80 | ((n >> 12) << 16) | (((n >> 6) & 0x3F) << 8) | (n & 0x3F);
+            if run != 0 {
+                // Packed as `Term::new` packs six bytes: from the top, the length in the last byte.
+                emit(Term::Packed((u64::from(run) << 40) | (u64::from(bytes) << 16), 6));
+                more = true;
+            }
+            run = bytes;
+        } else {
+            // Japanese punctuation.
+            end_word!();
+            end_run!();
+        }
+    }
+    if run != 0 && !more {
+        emit(Term::Packed(u64::from(run) << 40, 3));
+    }
+    end_word!();
+}
+
 thread_local! {
-    /// The terms of the document being read, on each thread that reads documents.
+    /// The terms met by each thread that reads documents, and those of its current document.
     static SEEN: std::cell::RefCell<Seen> = std::cell::RefCell::new(Seen::default());
 }
 
-/// The terms found so far in one document, each with its place in the document's list: a table
-/// kept from one document to the next and cleared by numbering documents (a slot of an earlier
-/// document is free), so that finding a term costs one hash and no sort, and no allocation once
-/// the table is large enough. Long terms, which are rare, go in a map of their own.
+/// Every term a thread met in one language's documents, with its number in the language's
+/// [`Dictionary`], and the terms of the document being read, each with its place in the
+/// document's list: an open-addressing table whose slots are stamped with the document that
+/// last met them, so that a new document clears nothing, and finding a term costs one hash, no
+/// sort, no lock (but for a term new to the thread) and no allocation once the table is large
+/// enough. Long terms, which are rare, go in maps of their own.
 struct Seen {
+    /// The dictionary the slots' numbers are from.
+    dictionary: u64,
     slots: Vec<Slot>,
+    /// The slots in use.
+    taken: usize,
     /// The document being read, as its slots are stamped; 0 is never used.
     document: u32,
-    /// The slots this document has taken.
-    taken: usize,
-    long: FxHashMap<Box<str>, usize>,
+    /// The long terms met, with their numbers.
+    long: FxHashMap<Box<str>, u32>,
+    /// The long terms of this document: their numbers and their places in its list.
+    long_here: FxHashMap<u32, usize>,
+    /// The word being read, for [`index_terms`].
+    word: String,
 }
 
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 struct Slot {
     hi: u64,
     lo: u64,
+    /// The term's number, [`Slot::FREE`] in a free slot.
+    number: u32,
+    /// The document that last met the term, and the term's place in that document's list.
     document: u32,
     index: u32,
 }
 
+impl Slot {
+    const FREE: u32 = u32::MAX;
+    const EMPTY: Slot = Slot { hi: 0, lo: 0, number: Slot::FREE, document: 0, index: 0 };
+}
+
 impl Default for Seen {
     fn default() -> Self {
-        Seen { slots: vec![Slot::default(); 1024], document: 0, taken: 0, long: FxHashMap::default() }
+        Seen {
+            dictionary: 0,
+            slots: vec![Slot::EMPTY; 1024],
+            taken: 0,
+            document: 0,
+            long: FxHashMap::default(),
+            long_here: FxHashMap::default(),
+            word: String::new(),
+        }
     }
 }
 
 impl Seen {
-    fn next_document(&mut self) {
+    /// Starts a document of `dictionary`'s language (a table made for another starts afresh).
+    fn next_document(&mut self, dictionary: &Dictionary) {
+        if self.dictionary != dictionary.id {
+            *self = Seen { dictionary: dictionary.id, word: std::mem::take(&mut self.word), ..Seen::default() };
+        }
         self.document = self.document.wrapping_add(1);
         if self.document == 0 {
-            // Numbers start again: no slot may look taken by this document.
-            self.slots.fill(Slot::default());
+            // Numbers start again: no slot may look met by this document.
+            self.slots.iter_mut().for_each(|s| s.document = 0);
             self.document = 1;
         }
-        self.taken = 0;
-        self.long.clear();
+        self.long_here.clear();
     }
 
     fn home(&self, hi: u64, lo: u64) -> usize {
@@ -461,17 +602,25 @@ impl Seen {
         (h >> (64 - bits)) as usize
     }
 
-    /// Where `term` is in this document's list, or `None` when it is new there, and then takes
-    /// `next` as its place.
-    fn entry(&mut self, term: &Term, next: usize) -> Option<usize> {
+    /// `Ok` with the place of `term` in this document's list, or, when it is new to the
+    /// document, `Err` with its number, and then `next` is its place.
+    fn entry(&mut self, term: Term, next: usize, dictionary: &Dictionary) -> Result<usize, u32> {
         let (hi, lo) = match term {
-            Term::Packed(hi, lo) => (*hi, *lo),
+            Term::Packed(hi, lo) => (hi, lo),
             Term::Long(t) => {
-                return match self.long.get(t) {
-                    Some(&i) => Some(i),
+                let number = match self.long.get(&t) {
+                    Some(&n) => n,
                     None => {
-                        self.long.insert(t.clone(), next);
-                        None
+                        let n = dictionary.number(&Term::Long(t.clone()));
+                        self.long.insert(t, n);
+                        n
+                    }
+                };
+                return match self.long_here.entry(number) {
+                    std::collections::hash_map::Entry::Occupied(e) => Ok(*e.get()),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(next);
+                        Err(number)
                     }
                 };
             }
@@ -482,28 +631,35 @@ impl Seen {
         }
         let mask = self.slots.len() - 1;
         let mut at = self.home(hi, lo);
+        let document = self.document;
         loop {
             let slot = &mut self.slots[at];
-            if slot.document != self.document {
-                *slot = Slot { hi, lo, document: self.document, index: next as u32 };
+            if slot.number == Slot::FREE {
+                let number = dictionary.number(&Term::Packed(hi, lo));
+                *slot = Slot { hi, lo, number, document, index: next as u32 };
                 self.taken += 1;
-                return None;
+                return Err(number);
             }
             if slot.hi == hi && slot.lo == lo {
-                return Some(slot.index as usize);
+                if slot.document == document {
+                    return Ok(slot.index as usize);
+                }
+                slot.document = document;
+                slot.index = next as u32;
+                return Err(slot.number);
             }
             at = (at + 1) & mask;
         }
     }
 
-    /// Doubles the table, keeping this document's slots.
+    /// Doubles the table.
     fn grow(&mut self) {
-        let taken: Vec<Slot> = self.slots.iter().filter(|s| s.document == self.document).copied().collect();
-        self.slots = vec![Slot::default(); self.slots.len() * 2];
+        let doubled = vec![Slot::EMPTY; self.slots.len() * 2];
+        let old = std::mem::replace(&mut self.slots, doubled);
         let mask = self.slots.len() - 1;
-        for slot in taken {
+        for slot in old.into_iter().filter(|s| s.number != Slot::FREE) {
             let mut at = self.home(slot.hi, slot.lo);
-            while self.slots[at].document == self.document {
+            while self.slots[at].number != Slot::FREE {
                 at = (at + 1) & mask;
             }
             self.slots[at] = slot;
@@ -703,8 +859,15 @@ mod tests {
         expected
     }
 
-    fn sorted_doc_terms(doc: &Doc) -> Vec<(Term, u32)> {
-        let mut got = doc_terms(doc);
+    /// The terms of `doc` with their weights, in the order [`doc_terms`] gives them.
+    fn named_doc_terms(doc: &Doc, dictionary: &Dictionary) -> Vec<(Term, u32)> {
+        let numbered = doc_terms(doc, dictionary);
+        let terms = dictionary.terms.lock().map(|t| t.1.clone()).unwrap_or_default();
+        numbered.into_iter().map(|(n, w)| (terms[n as usize].clone(), w)).collect()
+    }
+
+    fn sorted_doc_terms(doc: &Doc, dictionary: &Dictionary) -> Vec<(Term, u32)> {
+        let mut got = named_doc_terms(doc, dictionary);
         got.sort();
         got
     }
@@ -722,13 +885,14 @@ mod tests {
         );
         let expected = plain_rule(&doc);
         assert!(expected.iter().any(|(t, _)| matches!(t, Term::Long(_))), "no long term in the sample");
-        assert_eq!(sorted_doc_terms(&doc), expected);
+        let dictionary = Dictionary::new();
+        assert_eq!(sorted_doc_terms(&doc, &dictionary), expected);
         // `sign`: best in a step (20), seven more occurrences count four.
         assert!(expected.contains(&(Term::new("sign"), 24)), "{expected:?}");
         // `record`: in the title (30), once more in a step; the three documents after it too.
         assert!(expected.contains(&(Term::new("record"), 31 + 3 * SPAN)), "{expected:?}");
         // Each term once, in the order first found.
-        let got = doc_terms(&doc);
+        let got = named_doc_terms(&doc, &dictionary);
         let mut first = Vec::new();
         terms(&normalize("既定値群の設定"), |t| first.push(Term::new(t)));
         assert_eq!(got.first().map(|t| &t.0), first.first());
@@ -739,15 +903,70 @@ mod tests {
         // 3,000 different words (and each twice) outgrow the first table twice over.
         let words: Vec<String> = (0..3000).map(|i| format!("w{i} w{i}")).collect();
         let large = doc(&[(&words.join(" "), Field::Body), ("w7 w2999 設定", Field::Step), ("w5", Field::Title)], 9);
-        assert_eq!(sorted_doc_terms(&large), plain_rule(&large));
+        let dictionary = Dictionary::new();
+        assert_eq!(sorted_doc_terms(&large, &dictionary), plain_rule(&large));
         assert!(plain_rule(&large).len() > 3000);
-        // The next document finds none of the last one's terms taken.
+        // The next document finds none of the last one's terms taken, and the terms it shares
+        // with it keep their numbers.
         let small = doc(&[("w1 w2 w2 設定", Field::Body), ("w3", Field::Title)], 0);
-        assert_eq!(sorted_doc_terms(&small), plain_rule(&small));
+        assert_eq!(sorted_doc_terms(&small, &dictionary), plain_rule(&small));
+        let count = dictionary.terms.lock().map(|t| t.1.len()).unwrap_or_default();
+        assert_eq!(count, plain_rule(&large).len(), "every term of the small document was numbered already");
         // When the documents' numbers start again, no slot looks taken.
         SEEN.with_borrow_mut(|seen| seen.document = u32::MAX);
-        assert_eq!(sorted_doc_terms(&small), plain_rule(&small));
-        assert_eq!(sorted_doc_terms(&small), plain_rule(&small));
+        assert_eq!(sorted_doc_terms(&small, &dictionary), plain_rule(&small));
+        assert_eq!(sorted_doc_terms(&small, &dictionary), plain_rule(&small));
+        // Another language's dictionary numbers its terms afresh.
+        let other = Dictionary::new();
+        assert_eq!(sorted_doc_terms(&small, &other), plain_rule(&small));
+        assert_eq!(doc_terms(&small, &other).iter().map(|t| t.0).max(), Some(plain_rule(&small).len() as u32 - 1));
+    }
+
+    /// The terms of `text` by the plain rules: normalized, then split.
+    fn reference_terms(text: &str) -> Vec<Term> {
+        let mut out = Vec::new();
+        terms(&normalize(text), |t| out.push(Term::new(t)));
+        out
+    }
+
+    fn one_pass_terms(text: &str) -> Vec<Term> {
+        let mut out = Vec::new();
+        index_terms(text, &mut String::new(), |t| out.push(t));
+        out
+    }
+
+    #[test]
+    fn the_one_pass_tokenizer_finds_the_terms_of_normalizing_then_splitting() {
+        let samples = [
+            "",
+            "既定値",
+            "年",
+            "「セキュリティの既定値群」を有効にします。",
+            "サーバーのサーバ ー ーー",
+            "Azure Active Directory の TXT レコード (.onmicrosoft.com)",
+            "Sign in to VLSC; records signing SIGNED the a an",
+            "abcー def ab\u{30FC}cd 漢ー字",
+            "ＴＸＴ ｶﾀｶﾅ ワッフル・メニュー か\u{3099} Ⅳ",
+            "a-very-long-administrator-term administratorsettings",
+        ];
+        for text in samples {
+            assert_eq!(one_pass_terms(text), reference_terms(text), "{text:?}");
+        }
+        // Random texts of the characters either path treats apart.
+        let alphabet: Vec<char> = "aZ9 .-_、。「」『』かカ漢字ーぁヴ\n\tÄé・ＴｶⅣ\u{3099}x".chars().collect();
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..2000 {
+            let len = (state % 24) as usize;
+            let text: String = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    alphabet[(state % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            assert_eq!(one_pass_terms(&text), reference_terms(&text), "{text:?}");
+        }
     }
 
     #[test]
