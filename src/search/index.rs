@@ -25,6 +25,7 @@ use crate::render::{OutputFile, PageKind, PlainTexts, page_path};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::hash::Hasher;
+use std::rc::Rc;
 
 /// The fields a term is found in, best first: a page title beats a step or heading, which beats
 /// a passing mention.
@@ -57,6 +58,21 @@ impl Field {
     }
 }
 
+/// A text of a document's entry: one of its fields (not copied), or a text of its own.
+enum Shown {
+    Field(usize),
+    Own(String),
+}
+
+impl Doc {
+    fn shown<'d>(&'d self, shown: &'d Shown) -> &'d str {
+        match shown {
+            Shown::Field(i) => self.fields.get(*i).map_or("", |(text, _)| text.as_str()),
+            Shown::Own(text) => text,
+        }
+    }
+}
+
 /// The average size a term shard is aimed at, and the size of a document chunk.
 const SHARD_BYTES: usize = 48 * 1024;
 const CHUNK_BYTES: usize = 16 * 1024;
@@ -67,11 +83,12 @@ const SNIPPET_CHARS: usize = 600;
 struct Doc {
     /// Relative to the language folder, with the anchor: `procedures/x.html#step`.
     href: String,
-    title: String,
+    /// The page's title (shared by the page's documents).
+    title: Rc<str>,
     /// The step (`Step 3`) or heading that matched; empty for the page itself.
-    label: String,
-    /// Plain text shown as the snippet.
-    text: String,
+    label: Shown,
+    /// Plain text shown as the snippet (cut to [`SNIPPET_CHARS`]).
+    text: Shown,
     /// Plain texts to index, with their fields.
     fields: Vec<(String, Field)>,
     /// The documents after this one that its title stands for (a page's steps or sections).
@@ -110,6 +127,8 @@ fn language_files<E: Send>(
     // Where each document chunk starts, and the chunk being filled.
     let mut starts: Vec<usize> = Vec::new();
     let mut chunk = String::new();
+    // The length of the chunk's opening, `__vdSearch("d<N>",[`.
+    let mut opening = 0;
     let mut count = 0usize;
     // The index's version (`meta.id`): a hash of every chunk and shard, each hashed as it is
     // written, which search.js puts in their URLs, so that a browser's cache never hands it a
@@ -117,8 +136,8 @@ fn language_files<E: Send>(
     let mut chunks_hash = rustc_hash::FxHasher::default();
     let mut flush = |chunk: &mut String, starts: &[usize]| {
         let n = starts.len() - 1;
-        let js = format!("__vdSearch(\"d{n}\",{chunk}]);\n");
-        chunk.clear();
+        chunk.push_str("]);\n");
+        let js = std::mem::take(chunk);
         chunks_hash.write(js.as_bytes());
         sink(file(format!("{dir}/d{n}.js"), js))
     };
@@ -128,15 +147,16 @@ fn language_files<E: Send>(
     let mut number = |tokenized: Vec<Vec<Tokenized>>| -> Result<(), E> {
         for doc in tokenized.into_iter().flatten() {
             if chunk.is_empty() {
+                chunk.push_str(&format!("__vdSearch(\"d{}\",[", starts.len()));
+                opening = chunk.len();
                 starts.push(count);
-                chunk.push('[');
             } else {
                 chunk.push(',');
             }
             chunk.push_str(&doc.entry);
             count += 1;
             postings.add(doc.terms);
-            if chunk.len() >= CHUNK_BYTES {
+            if chunk.len() - opening + 1 >= CHUNK_BYTES {
                 flush(&mut chunk, &starts)?;
             }
         }
@@ -214,7 +234,7 @@ struct Tokenized {
 }
 
 fn tokenize(doc: Doc, dictionary: &Dictionary) -> Tokenized {
-    let entry = [doc.href.as_str(), &doc.title, &doc.label, &doc.text];
+    let entry = (doc.href.as_str(), &*doc.title, doc.shown(&doc.label), snippet(doc.shown(&doc.text)));
     Tokenized { entry: serde_json::to_string(&entry).unwrap_or_default(), terms: doc_terms(&doc, dictionary) }
 }
 
@@ -268,42 +288,33 @@ struct Postings {
     total: usize,
 }
 
-/// One term's postings: `(distance, weight)` pairs, and the last document (distances start
-/// from 0).
+/// One term's postings, `(distance, weight)` pairs, as its shard writes them ([`push_digits`]:
+/// one character for nearly every number), and the last document (distances start from 0).
 #[derive(Default)]
 struct PostingList {
-    bytes: Vec<u8>,
+    digits: String,
     last: u32,
 }
 
 impl PostingList {
     fn push(&mut self, doc: u32, weight: u32) {
-        self.push_number(doc - self.last);
-        self.push_number(weight);
+        push_digits(&mut self.digits, doc - self.last);
+        push_digits(&mut self.digits, weight);
         self.last = doc;
     }
 
-    /// `n` as a LEB128 number: one byte below 128.
-    fn push_number(&mut self, mut n: u32) {
-        while n >= 0x80 {
-            self.bytes.push((n as u8) | 0x80);
-            n >>= 7;
-        }
-        self.bytes.push(n as u8);
-    }
-
-    /// The `(distance, weight)` pairs, in order.
+    /// The `(distance, weight)` pairs, in order, read back as search.js reads them.
+    #[cfg(test)]
     fn pairs(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        let mut at = 0;
+        let mut digits = self.digits.bytes();
         let mut number = move || {
-            let mut n = 0u32;
-            let mut shift = 0;
+            let (mut n, mut shift) = (0u32, 0);
             loop {
-                let b = *self.bytes.get(at)?;
-                at += 1;
-                n |= u32::from(b & 0x7F) << shift;
-                shift += 7;
-                if b < 0x80 {
+                let digit = digits.next()?;
+                let value = DIGITS.iter().position(|&d| d == digit)? as u32;
+                n |= (value & 31) << shift;
+                shift += 5;
+                if value < 32 {
                     return Some(n);
                 }
             }
@@ -355,10 +366,7 @@ impl ByTerm {
             js.push('"');
             self.terms[id as usize].write(&mut js);
             js.push_str("\":\"");
-            for (delta, weight) in self.lists[id as usize].pairs() {
-                push_digits(&mut js, delta);
-                push_digits(&mut js, weight);
-            }
+            js.push_str(&self.lists[id as usize].digits);
             js.push('"');
         }
         js.push_str("});\n");
@@ -456,7 +464,7 @@ fn doc_terms(doc: &Doc, dictionary: &Dictionary) -> Vec<(u32, u32)> {
 /// long-vowel marks; and packs a bigram from its characters, not from a string. `word` holds the
 /// word being read (kept by the caller, so that it is allocated once).
 fn index_terms(text: &str, word: &mut String, mut emit: impl FnMut(Term)) {
-    if !text.chars().all(|c| c.is_ascii() || super::is_stable_japanese(c)) {
+    if !text.is_ascii() && !text.chars().all(|c| c.is_ascii() || super::is_stable_japanese(c)) {
         terms(&normalize(text), |t| emit(Term::new(t)));
         return;
     }
@@ -683,14 +691,14 @@ fn push_digits(out: &mut String, mut n: u32) {
 }
 
 /// Plain text cut to the snippet length.
-fn snippet(text: &str) -> String {
+fn snippet(text: &str) -> std::borrow::Cow<'_, str> {
     if text.len() <= SNIPPET_CHARS {
         // Fewer bytes than the limit: fewer characters too.
-        return text.to_string();
+        return text.into();
     }
     match text.char_indices().nth(SNIPPET_CHARS) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
+        Some((i, _)) => format!("{}…", &text[..i]).into(),
+        None => text.into(),
     }
 }
 
@@ -724,12 +732,13 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
                 |t: &Text| crate::markdown::to_plain(&crate::model::params::with_defaults(p, t.get(lang), lang));
             let title = plain(&p.title);
             let summary = p.summary.as_ref().map(&plain).unwrap_or_default();
+            let shared: Rc<str> = title.as_str().into();
             docs.push(Doc {
                 href: url.clone(),
-                title: title.clone(),
-                label: String::new(),
-                text: snippet(&summary),
-                fields: vec![(title.clone(), Field::Title), (summary, Field::Body)],
+                title: shared.clone(),
+                label: Shown::Own(String::new()),
+                text: Shown::Field(1),
+                fields: vec![(title, Field::Title), (summary, Field::Body)],
                 children: 0,
             });
             let step_doc = |s: &Step, number: String| {
@@ -737,9 +746,9 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
                 let note = s.note.as_ref().map(&plain).unwrap_or_default();
                 Doc {
                     href: format!("{url}#{}", s.anchor),
-                    title: title.clone(),
-                    label: format!("{step_word} {number}"),
-                    text: snippet(&if note.is_empty() { text.clone() } else { format!("{text} {note}") }),
+                    title: shared.clone(),
+                    label: Shown::Own(format!("{step_word} {number}")),
+                    text: if note.is_empty() { Shown::Field(0) } else { Shown::Own(format!("{text} {note}")) },
                     fields: vec![(text, Field::Step), (note, Field::Body)],
                     children: 0,
                 }
@@ -765,16 +774,16 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
                 .collect();
             docs.push(Doc {
                 href: href(&PageKind::Scenario(s.id.clone())),
-                title: title.clone(),
-                label: String::new(),
-                text: snippet(&symptom),
+                title: title.as_str().into(),
+                label: Shown::Own(String::new()),
+                text: Shown::Field(1),
                 fields: vec![(title, Field::Title), (symptom, Field::Step), (body.join(" "), Field::Body)],
                 children: 0,
             });
         }
         Source::Page(p) => {
             let url = href(&PageKind::Page(p.id.clone()));
-            let title = p.title(lang).to_string();
+            let title: Rc<str> = p.title(lang).into();
             let description = p.descriptions.get(lang.index).cloned().flatten().unwrap_or_default();
             let sections = left.and_then(|t| t.take(&p.id, lang)).unwrap_or_else(|| {
                 let body = crate::model::params::expand_snippets(p.body.get(lang), &|id| {
@@ -787,17 +796,17 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
             docs.push(Doc {
                 href: url.clone(),
                 title: title.clone(),
-                label: String::new(),
-                text: snippet(if description.is_empty() { &intro } else { &description }),
-                fields: vec![(title.clone(), Field::Title), (description, Field::Step), (intro, Field::Body)],
+                label: Shown::Own(String::new()),
+                text: Shown::Field(if description.is_empty() { 2 } else { 1 }),
+                fields: vec![(title.to_string(), Field::Title), (description, Field::Step), (intro, Field::Body)],
                 children: 0,
             });
             for s in sections {
                 docs.push(Doc {
                     href: format!("{url}#{}", s.id),
                     title: title.clone(),
-                    label: s.heading.clone(),
-                    text: snippet(&s.text),
+                    label: Shown::Field(0),
+                    text: Shown::Field(1),
                     fields: vec![(s.heading, Field::Step), (s.text, Field::Body)],
                     children: 0,
                 });
@@ -818,9 +827,9 @@ mod tests {
     fn doc(fields: &[(&str, Field)], children: u32) -> Doc {
         Doc {
             href: String::new(),
-            title: String::new(),
-            label: String::new(),
-            text: String::new(),
+            title: "".into(),
+            label: Shown::Own(String::new()),
+            text: Shown::Own(String::new()),
             fields: fields.iter().map(|(t, f)| (t.to_string(), *f)).collect(),
             children,
         }
