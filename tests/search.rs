@@ -68,7 +68,14 @@ fn each_language_has_its_own_index_with_only_its_own_text() {
         }
         let meta = payload(&idx["meta"], "meta");
         assert!(meta["docs"].as_u64().is_some_and(|n| n > 20), "{lang}: {meta}");
+        // search.js's messages, in the language, but for the one shown while meta.js loads.
+        for key in ["results", "one", "none", "shown", "other", "outdated"] {
+            assert!(meta["ui"][key].as_str().is_some_and(|m| !m.is_empty()), "{lang}: no message {key}: {meta}");
+        }
+        assert!(meta["ui"]["results"].as_str().is_some_and(|m| m.contains("{n}")), "{lang}: {meta}");
     }
+    assert_eq!(payload(&en["meta"], "meta")["ui"]["none"], "No results for “{q}”");
+    assert_eq!(payload(&ja["meta"], "meta")["ui"]["none"], "「{q}」に一致する結果はありません");
     // Japanese-only texts are not in the English index (the English texts quote one Japanese
     // screen message, which is English content and stays).
     let en_all: String = en.values().map(|v| String::from_utf8_lossy(v).to_lowercase()).collect();
@@ -89,6 +96,9 @@ fn each_language_has_its_own_index_with_only_its_own_text() {
     let home = String::from_utf8_lossy(&files["ja/index.html"]).into_owned();
     assert!(home.contains("id=vd-search-input") && home.contains("search/ja/"), "no search box on ja/index.html");
     assert!(home.contains("assets/search.js"), "ja/index.html does not load search.js");
+    // The page carries the message shown while meta.js loads; the others are in meta.js only.
+    assert!(home.contains("data-loading=検索しています…"), "no loading message on ja/index.html");
+    assert!(!home.contains("data-none") && !home.contains("に一致する"), "ja/index.html carries meta.js's messages");
 }
 
 #[test]

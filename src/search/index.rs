@@ -4,8 +4,10 @@
 //!
 //! - `assets/search/<lang>/meta.js`: the format (`v`), the index's version (`id`, a hash of every
 //!   other file of it, which search.js puts in their URLs so that no browser cache mixes two
-//!   builds' files), the number of term shards, where each document chunk starts, and [`SPAN`]
-//!   and [`PAGE_TITLE`] (loaded when the reader first focuses the search box, never from a cache);
+//!   builds' files), the number of term shards, where each document chunk starts, [`SPAN`]
+//!   and [`PAGE_TITLE`], and search.js's messages in the language (`ui`: all but the one shown
+//!   while this file loads, which every page carries) (loaded when the reader first focuses the
+//!   search box, never from a cache);
 //! - `assets/search/<lang>/s<N>.js`: term shards, `term → "postings"`: for each document that
 //!   holds the term, its distance from the term's previous document (the first from 0) and its
 //!   weight, as [`push_digits`] writes numbers (two characters for nearly every posting);
@@ -213,9 +215,16 @@ fn language_files<E: Send>(
         &format!("search index {}: {} terms, {} postings", lang.code, postings.terms.len(), postings.total),
         t,
     );
+    // search.js's messages, but for the one shown while this file loads (on every page).
+    let ui = &site.ui[lang.index];
+    let message = |key: &str| ui.get(&format!("search-{key}")).map_or("", String::as_str).to_string();
+    let messages: serde_json::Map<String, serde_json::Value> = ["results", "one", "none", "shown", "other", "outdated"]
+        .into_iter()
+        .map(|key| (key.to_string(), message(key).into()))
+        .collect();
     let meta = serde_json::json!({
         "v": 3, "id": format!("{:016x}", id.finish()), "docs": count, "shards": shards, "chunks": starts,
-        "span": SPAN, "pageTitle": PAGE_TITLE,
+        "span": SPAN, "pageTitle": PAGE_TITLE, "ui": messages,
     });
     sink(file(format!("{dir}/meta.js"), format!("__vdSearch(\"meta\",{meta});\n")))
 }

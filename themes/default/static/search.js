@@ -19,7 +19,12 @@
   /* The index format this script reads (meta.js says which it is, src/search/index.rs writes
      it): an index of another format, from a cached copy of the site, is refused, not misread. */
   var FORMAT = 3;
-  var text = function (name) { return root.getAttribute("data-" + name) || ""; };
+  /* The messages are in meta.js (the page carries only the one shown before it loads, and a theme
+     may still put any of them on the page as data-<name>). */
+  var text = function (name) {
+    var ui = loaded.meta && loaded.meta.ui;
+    return (ui && typeof ui[name] === "string" && ui[name]) || root.getAttribute("data-" + name) || "";
+  };
   root.hidden = false;
 
   // ---- Normalization and terms (the rules of src/search.rs) ------------------------------------
@@ -177,7 +182,8 @@
   /** Every document holding every term, best first: { total, hits: [doc], meta }. */
   function search(q) {
     var terms = queryTerms(q);
-    if (terms.length === 0) { return Promise.resolve({ total: 0, hits: [], meta: null }); }
+    // meta.js even so: it has the message that nothing matched.
+    if (terms.length === 0) { return load("meta").then(function () { return { total: 0, hits: [], meta: null }; }); }
     return load("meta").then(function (meta) {
       if (!meta || meta.v !== FORMAT) {
         throw new Error(text("outdated") || "The search index is from another version of this site. Reload the page.");
