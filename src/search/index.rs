@@ -243,8 +243,31 @@ struct Tokenized {
 }
 
 fn tokenize(doc: Doc, dictionary: &Dictionary) -> Tokenized {
-    let entry = (doc.href.as_str(), &*doc.title, doc.shown(&doc.label), snippet(doc.shown(&doc.text)));
-    Tokenized { entry: serde_json::to_string(&entry).unwrap_or_default(), terms: doc_terms(&doc, dictionary) }
+    let snippet = snippet(doc.shown(&doc.text));
+    let parts = [doc.href.as_str(), &doc.title, doc.shown(&doc.label), &snippet];
+    let mut entry = String::with_capacity(parts.iter().map(|p| p.len() + 3).sum::<usize>() + 1);
+    entry.push('[');
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            entry.push(',');
+        }
+        push_json_str(&mut entry, part);
+    }
+    entry.push(']');
+    Tokenized { entry, terms: doc_terms(&doc, dictionary) }
+}
+
+/// Appends `text` as a JSON string: copied as it is when nothing in it needs an escape (a
+/// quote, a backslash, a control character), which holds for nearly every plain text, and which
+/// one pass over its bytes finds out faster than escaping looks at each of them.
+fn push_json_str(out: &mut String, text: &str) {
+    if text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(&serde_json::Value::from(text).to_string());
+    } else {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    }
 }
 
 /// The terms of one language, numbered as the threads reading its documents first meet them.
@@ -984,6 +1007,18 @@ mod tests {
                 })
                 .collect();
             assert_eq!(one_pass_terms(&text), reference_terms(&text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_json_string_is_escaped_only_when_it_must_be() {
+        for text in
+            ["", "plain text 既定値", "a \"quote\"", "back\\slash", "line\nbreak\ttab\u{1}", "</script>\u{2028}"]
+        {
+            let mut out = String::new();
+            push_json_str(&mut out, text);
+            assert_eq!(serde_json::from_str::<String>(&out).ok().as_deref(), Some(text), "{out}");
+            assert_eq!(out, serde_json::to_string(text).unwrap_or_default());
         }
     }
 
