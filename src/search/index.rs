@@ -19,7 +19,7 @@
 //!
 //! A document is a page (its title and summary), a procedure step, or a page's heading section.
 
-use super::{normalize, shard_hash, terms};
+use super::{normalize, shard_hash};
 use crate::config::Text;
 use crate::ids::{Lang, SitePath};
 use crate::model::{Page, Part, Procedure, Scenario, Site, Step};
@@ -261,7 +261,8 @@ fn tokenize(doc: Doc, dictionary: &Dictionary) -> Tokenized {
 /// quote, a backslash, a control character), which holds for nearly every plain text, and which
 /// one pass over its bytes finds out faster than escaping looks at each of them.
 fn push_json_str(out: &mut String, text: &str) {
-    if text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    // Every byte looked at (no early exit), so that the loop is vectorized.
+    if text.bytes().fold(false, |found, b| found | (b < 0x20) | (b == b'"') | (b == b'\\')) {
         out.push_str(&serde_json::Value::from(text).to_string());
     } else {
         out.push('"');
@@ -463,6 +464,7 @@ fn doc_terms(doc: &Doc, dictionary: &Dictionary) -> Vec<(u32, u32)> {
     SEEN.with_borrow_mut(|seen| {
         seen.next_document(dictionary);
         let mut word = std::mem::take(&mut seen.word);
+        let mut terms = std::mem::take(&mut seen.terms);
         // Each term (its number) with its best weight and how often it occurs.
         let mut out: Vec<(u32, u32, u32)> = Vec::new();
         let mut found = |term: Term, field: Field| {
@@ -477,8 +479,10 @@ fn doc_terms(doc: &Doc, dictionary: &Dictionary) -> Vec<(u32, u32)> {
             }
         };
         for (text, field) in &doc.fields {
-            index_terms(text, &mut word, |t| found(t, *field));
+            index_terms(text, &mut word, &mut terms);
+            terms.drain(..).for_each(|t| found(t, *field));
         }
+        seen.terms = terms;
         seen.word = word;
         let span = SPAN * doc.children;
         out.into_iter()
@@ -490,18 +494,27 @@ fn doc_terms(doc: &Doc, dictionary: &Dictionary) -> Vec<(u32, u32)> {
     })
 }
 
-/// Calls `emit` with each index term of `text`, as `terms(&normalize(text), …)` does, but in one
-/// pass without the normalized copy when `text` is only ASCII, kana, ideographs and the commonest
-/// Japanese punctuation (nearly all text is), which normalization only lower-cases and rids of
-/// long-vowel marks; and packs a bigram from its characters, not from a string. `word` holds the
-/// word being read (kept by the caller, so that it is allocated once).
-fn index_terms(text: &str, word: &mut String, mut emit: impl FnMut(Term)) {
-    if !text.is_ascii() && !text.chars().all(|c| c.is_ascii() || super::is_stable_japanese(c)) {
-        terms(&normalize(text), |t| emit(Term::new(t)));
-        return;
+/// Appends to `terms` each index term of `text`, as `terms(&normalize(text), …)` finds them, but
+/// in one pass over the bytes without the normalized copy when `text` is only ASCII, kana,
+/// ideographs and the commonest Japanese punctuation (nearly all text is), which normalization
+/// only lower-cases and rids of long-vowel marks; a bigram is packed from its characters' bytes,
+/// not from a string. `word` holds the word being read (kept by the caller, so that it is
+/// allocated once).
+fn index_terms(text: &str, word: &mut String, terms: &mut Vec<Term>) {
+    let start = terms.len();
+    if !stable_terms(text.as_bytes(), word, terms) {
+        // A character normalization may change: the terms found so far are dropped, and the
+        // text read by the plain rules.
+        terms.truncate(start);
+        super::terms(&normalize(text), |t| terms.push(Term::new(t)));
     }
-    // The last character of the Japanese run being read, as its UTF-8 bytes (every such
-    // character here takes three), 0 outside a run; whether the run has more than one.
+}
+
+/// [`index_terms`] of text of ASCII and stable Japanese characters; `false` (with some terms
+/// pushed) at any other character.
+fn stable_terms(bytes: &[u8], word: &mut String, out: &mut Vec<Term>) -> bool {
+    // The last character of the Japanese run being read, as its UTF-8 bytes (every stable
+    // Japanese character takes three), 0 outside a run; whether the run has more than one.
     let mut run: u32 = 0;
     let mut more = false;
     word.clear();
@@ -509,42 +522,52 @@ fn index_terms(text: &str, word: &mut String, mut emit: impl FnMut(Term)) {
         () => {
             if !word.is_empty() {
                 if !super::is_stop_word(word) {
-                    emit(Term::new(&super::stem(word)));
+                    out.push(Term::new(&super::stem(word)));
                 }
                 word.clear();
             }
         };
     }
-    // A run of one character is its own term; longer runs emitted their bigrams as they went.
+    // A run of one character is its own term; longer runs pushed their bigrams as they went.
     macro_rules! end_run {
         () => {
             if run != 0 {
                 if !more {
-                    emit(Term::Packed(u64::from(run) << 40, 3));
+                    out.push(Term::Packed(u64::from(run) << 40, 3));
                 }
                 run = 0;
                 more = false;
             }
         };
     }
-    for c in text.chars() {
-        if c.is_ascii() {
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            i += 1;
             end_run!();
-            if c.is_ascii_alphanumeric() {
-                word.push(c.to_ascii_lowercase());
+            if b.is_ascii_alphanumeric() {
+                word.push(char::from(b.to_ascii_lowercase()));
             } else {
                 end_word!();
             }
-        } else if super::is_dropped(c) {
+            continue;
+        }
+        // Every stable Japanese character takes three bytes (the text is UTF-8: they are there).
+        let (Some(&b1), Some(&b2)) = (bytes.get(i + 1), bytes.get(i + 2)) else { return false };
+        if b & 0xF0 != 0xE0 {
+            return false;
+        }
+        i += 3;
+        let n = (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+        let Some(c) = char::from_u32(n).filter(|c| super::is_stable_japanese(*c)) else { return false };
+        if super::is_dropped(c) {
             // Gone from the normalized text: the characters around it meet.
         } else if super::is_cjk(c) {
             end_word!();
-            let n = c as u32;
-            debug_assert!((0x800..0x10000).contains(&n), "a stable Japanese character takes three bytes");
-            let bytes = 0xE0_80_80 | ((n >> 12) << 16) | (((n >> 6) & 0x3F) << 8) | (n & 0x3F);
+            let bytes = (u32::from(b) << 16) | (u32::from(b1) << 8) | u32::from(b2);
             if run != 0 {
                 // Packed as `Term::new` packs six bytes: from the top, the length in the last byte.
-                emit(Term::Packed((u64::from(run) << 40) | (u64::from(bytes) << 16), 6));
+                out.push(Term::Packed((u64::from(run) << 40) | (u64::from(bytes) << 16), 6));
                 more = true;
             }
             run = bytes;
@@ -555,9 +578,10 @@ fn index_terms(text: &str, word: &mut String, mut emit: impl FnMut(Term)) {
         }
     }
     if run != 0 && !more {
-        emit(Term::Packed(u64::from(run) << 40, 3));
+        out.push(Term::Packed(u64::from(run) << 40, 3));
     }
     end_word!();
+    true
 }
 
 thread_local! {
@@ -583,8 +607,9 @@ struct Seen {
     long: FxHashMap<Box<str>, u32>,
     /// The long terms of this document: their numbers and their places in its list.
     long_here: FxHashMap<u32, usize>,
-    /// The word being read, for [`index_terms`].
+    /// The word being read, and the terms of a text, for [`index_terms`].
     word: String,
+    terms: Vec<Term>,
 }
 
 #[derive(Clone, Copy)]
@@ -613,6 +638,7 @@ impl Default for Seen {
             long: FxHashMap::default(),
             long_here: FxHashMap::default(),
             word: String::new(),
+            terms: Vec::new(),
         }
     }
 }
@@ -633,37 +659,21 @@ impl Seen {
     }
 
     fn home(&self, hi: u64, lo: u64) -> usize {
-        // Both halves multiplied, and the top bits taken (a product's low bits see only the
-        // factors' low bits, which a short packed term leaves nearly empty: all 1- and 2-byte
-        // terms would share one slot).
-        let h = hi.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ lo.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
-        let h = (h ^ (h >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // One product, its top bits taken (they depend on every bit of the factor; the low bits
+        // would see only the low bits, which a short packed term leaves nearly empty). The
+        // second half, rotated, fills the first's low bits, where a term's bytes end.
+        let h = (hi ^ lo.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let bits = self.slots.len().trailing_zeros();
         (h >> (64 - bits)) as usize
     }
 
     /// `Ok` with the place of `term` in this document's list, or, when it is new to the
     /// document, `Err` with its number, and then `next` is its place.
+    #[inline]
     fn entry(&mut self, term: Term, next: usize, dictionary: &Dictionary) -> Result<usize, u32> {
         let (hi, lo) = match term {
             Term::Packed(hi, lo) => (hi, lo),
-            Term::Long(t) => {
-                let number = match self.long.get(&t) {
-                    Some(&n) => n,
-                    None => {
-                        let n = dictionary.number(&Term::Long(t.clone()));
-                        self.long.insert(t, n);
-                        n
-                    }
-                };
-                return match self.long_here.entry(number) {
-                    std::collections::hash_map::Entry::Occupied(e) => Ok(*e.get()),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(next);
-                        Err(number)
-                    }
-                };
-            }
+            Term::Long(t) => return self.long_entry(t, next, dictionary),
         };
         // At most half full: a probe ends soon at a free slot.
         if (self.taken + 1) * 2 > self.slots.len() {
@@ -689,6 +699,26 @@ impl Seen {
                 return Err(slot.number);
             }
             at = (at + 1) & mask;
+        }
+    }
+
+    /// [`Self::entry`] of a long term (rare).
+    #[cold]
+    fn long_entry(&mut self, t: Box<str>, next: usize, dictionary: &Dictionary) -> Result<usize, u32> {
+        let number = match self.long.get(&t) {
+            Some(&n) => n,
+            None => {
+                let n = dictionary.number(&Term::Long(t.clone()));
+                self.long.insert(t, n);
+                n
+            }
+        };
+        match self.long_here.entry(number) {
+            std::collections::hash_map::Entry::Occupied(e) => Ok(*e.get()),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(next);
+                Err(number)
+            }
         }
     }
 
@@ -728,10 +758,28 @@ fn snippet(text: &str) -> std::borrow::Cow<'_, str> {
         // Fewer bytes than the limit: fewer characters too.
         return text.into();
     }
-    match text.char_indices().nth(SNIPPET_CHARS) {
-        Some((i, _)) => format!("{}…", &text[..i]).into(),
-        None => text.into(),
+    // Characters are counted as the bytes that begin one: a block of bytes at a time while the
+    // limit is beyond it (the count of a block is vectorized), then one by one.
+    let bytes = text.as_bytes();
+    let starts = |b: &u8| (*b as i8) >= -0x40;
+    let (mut chars, mut at) = (0, 0);
+    for block in bytes.chunks(64) {
+        let n = block.iter().filter(|b| starts(b)).count();
+        if chars + n > SNIPPET_CHARS {
+            break;
+        }
+        chars += n;
+        at += block.len();
     }
+    for (i, b) in bytes.iter().enumerate().skip(at) {
+        if starts(b) {
+            if chars == SNIPPET_CHARS {
+                return format!("{}…", &text[..i]).into();
+            }
+            chars += 1;
+        }
+    }
+    text.into()
 }
 
 /// What documents come from: the site's procedures, scenarios and pages, in the site's order.
@@ -855,6 +903,7 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::terms;
 
     fn doc(fields: &[(&str, Field)], children: u32) -> Doc {
         Doc {
@@ -972,7 +1021,7 @@ mod tests {
 
     fn one_pass_terms(text: &str) -> Vec<Term> {
         let mut out = Vec::new();
-        index_terms(text, &mut String::new(), |t| out.push(t));
+        index_terms(text, &mut String::new(), &mut out);
         out
     }
 
@@ -1007,6 +1056,22 @@ mod tests {
                 })
                 .collect();
             assert_eq!(one_pass_terms(&text), reference_terms(&text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_snippet_is_cut_after_its_600th_character() {
+        let reference = |text: &str| match text.char_indices().nth(SNIPPET_CHARS) {
+            Some((i, _)) => format!("{}…", &text[..i]),
+            None => text.to_string(),
+        };
+        for unit in ["a", "既", "aé既😀", "ab既定値 x"] {
+            for n in [0, 1, 150, 599, 600, 601, 640, 1200] {
+                let text = unit.repeat(n);
+                for text in [text.clone(), format!("{text}x"), format!("x{text}")] {
+                    assert_eq!(snippet(&text), reference(&text), "{unit} × {n}");
+                }
+            }
         }
     }
 
