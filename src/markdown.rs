@@ -390,9 +390,14 @@ fn render_html(md: &str, opts: &RenderOptions<'_>, top_level: u8, mut plain: Opt
                 // Give headings without an explicit id the same id `heading_ids` reports.
                 if let Some((start, text)) = heading_text.take()
                     && let Some(Event::Start(Tag::Heading { id, .. })) = events.get_mut(start)
-                    && id.is_none()
                 {
-                    *id = Some(CowStr::from(slugify(&text)));
+                    if id.is_none() {
+                        *id = Some(CowStr::from(slugify(&text)));
+                    }
+                    // The plain text's section has the id the HTML has.
+                    if let (Some(plain), Some(id)) = (plain.as_deref_mut(), id.as_deref()) {
+                        plain.heading_id(id);
+                    }
                 }
                 events.push(Event::End(TagEnd::Heading(level)));
             }
@@ -497,7 +502,9 @@ pub fn plain_sections(md: &str) -> Vec<PlainSection> {
 /// [`to_html`] and [`plain_sections`] of one text from one parse: the render pass hands a page's
 /// plain text to the search index, which would otherwise parse the page again.
 pub fn to_html_and_plain(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> (String, Vec<PlainSection>) {
-    let mut plain = Plain::default();
+    // The plain text is shorter than the Markdown; the heading ids are the render's.
+    let mut plain = Plain { given_ids: true, ..Plain::default() };
+    plain.text.reserve(md.len());
     if md.len() > MAX_TEXT_BYTES {
         return (to_html(md, opts, top_level), plain.finish());
     }
@@ -508,16 +515,24 @@ pub fn to_html_and_plain(md: &str, opts: &RenderOptions<'_>, top_level: u8) -> (
 /// [`plain_sections`] while the events go by: the parser's own events, before `to_html` changes
 /// any of them.
 struct Plain {
-    out: Vec<PlainSection>,
+    /// The sections (their texts are left empty until `finish`), each with where its text
+    /// starts in `text`.
+    out: Vec<(PlainSection, usize)>,
+    /// The texts of every section, one after the other (one string grows, not one a section).
+    text: String,
     /// The explicit id of the heading being read, while inside one.
     in_heading: Option<Option<String>>,
+    /// The render gives each heading's id ([`Plain::heading_id`]), rather than `slugify`.
+    given_ids: bool,
 }
 
 impl Default for Plain {
     fn default() -> Plain {
         Plain {
-            out: vec![PlainSection { id: String::new(), heading: String::new(), text: String::new() }],
+            out: vec![(PlainSection { id: String::new(), heading: String::new(), text: String::new() }, 0)],
+            text: String::new(),
             in_heading: None,
+            given_ids: false,
         }
     }
 }
@@ -528,36 +543,55 @@ impl Plain {
         match event {
             Event::Start(Tag::Heading { id, .. }) => {
                 self.in_heading = Some(id.as_ref().map(|i| i.to_string()));
-                out.push(PlainSection { id: String::new(), heading: String::new(), text: String::new() });
+                out.push((PlainSection { id: String::new(), heading: String::new(), text: String::new() }, 0));
             }
             Event::End(TagEnd::Heading(_)) => {
-                if let (Some(id), Some(last)) = (self.in_heading.take(), out.last_mut()) {
-                    last.heading = last.heading.trim().to_string();
-                    last.id = id.unwrap_or_else(|| slugify(&last.heading));
+                if let (Some(id), Some((last, start))) = (self.in_heading.take(), out.last_mut()) {
+                    let heading = last.heading.trim();
+                    if heading.len() != last.heading.len() {
+                        last.heading = heading.to_string();
+                    }
+                    last.id = match id {
+                        Some(id) => id,
+                        None if self.given_ids => String::new(),
+                        None => slugify(&last.heading),
+                    };
+                    *start = self.text.len();
                 }
             }
             Event::Text(t) | Event::Code(t) => {
-                if let Some(last) = out.last_mut() {
-                    if self.in_heading.is_some() { last.heading.push_str(t) } else { last.text.push_str(t) }
+                if self.in_heading.is_some() {
+                    if let Some((last, _)) = out.last_mut() {
+                        last.heading.push_str(t);
+                    }
+                } else {
+                    self.text.push_str(t);
                 }
             }
-            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
-                if let Some(last) = out.last_mut()
-                    && self.in_heading.is_none()
-                    && !last.text.ends_with(' ')
-                {
-                    last.text.push(' ');
-                }
+            // A space between blocks and lines (one: the text is trimmed of the rest).
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell)
+                if self.in_heading.is_none() && !self.text.ends_with(' ') =>
+            {
+                self.text.push(' ');
             }
             _ => {}
         }
     }
 
-    fn finish(mut self) -> Vec<PlainSection> {
-        for s in &mut self.out {
-            s.text = s.text.trim().to_string();
+    /// The id the render gave the heading just read.
+    fn heading_id(&mut self, id: &str) {
+        if let Some((last, _)) = self.out.last_mut() {
+            id.clone_into(&mut last.id);
         }
-        self.out
+    }
+
+    fn finish(self) -> Vec<PlainSection> {
+        let Plain { mut out, text, .. } = self;
+        let ends: Vec<usize> = out.iter().skip(1).map(|(_, start)| *start).chain([text.len()]).collect();
+        for ((section, start), end) in out.iter_mut().zip(ends) {
+            section.text = text.get(*start..end).unwrap_or_default().trim().to_string();
+        }
+        out.into_iter().map(|(section, _)| section).collect()
     }
 }
 

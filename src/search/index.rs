@@ -502,7 +502,7 @@ fn doc_terms(doc: &Doc, dictionary: &Dictionary) -> Vec<(u32, u32)> {
 /// allocated once).
 fn index_terms(text: &str, word: &mut String, terms: &mut Vec<Term>) {
     let start = terms.len();
-    if !stable_terms(text.as_bytes(), word, terms) {
+    if !stable_terms(text, word, terms) {
         // A character normalization may change: the terms found so far are dropped, and the
         // text read by the plain rules.
         terms.truncate(start);
@@ -510,9 +510,32 @@ fn index_terms(text: &str, word: &mut String, terms: &mut Vec<Term>) {
     }
 }
 
+/// What a character below U+10000 is to [`stable_terms`]: [`super::is_stable_japanese`], and
+/// then read as a Japanese run ([`super::is_cjk`]: kana and ideographs), dropped
+/// ([`super::is_dropped`]) or punctuation (a test holds the two to the same sets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stable {
+    Ideograph,
+    Dropped,
+    Punctuation,
+    No,
+}
+
+impl Stable {
+    fn of(n: u32) -> Stable {
+        match n {
+            0x3041..=0x3096 | 0x30A1..=0x30FA | 0x4E00..=0x9FFF => Stable::Ideograph,
+            0x30FC => Stable::Dropped,
+            0x3001 | 0x3002 | 0x300C..=0x300F => Stable::Punctuation,
+            _ => Stable::No,
+        }
+    }
+}
+
 /// [`index_terms`] of text of ASCII and stable Japanese characters; `false` (with some terms
 /// pushed) at any other character.
-fn stable_terms(bytes: &[u8], word: &mut String, out: &mut Vec<Term>) -> bool {
+fn stable_terms(text: &str, word: &mut String, out: &mut Vec<Term>) -> bool {
+    let bytes = text.as_bytes();
     // The last character of the Japanese run being read, as its UTF-8 bytes (every stable
     // Japanese character takes three), 0 outside a run; whether the run has more than one.
     let mut run: u32 = 0;
@@ -543,12 +566,17 @@ fn stable_terms(bytes: &[u8], word: &mut String, out: &mut Vec<Term>) -> bool {
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         if b < 0x80 {
-            i += 1;
             end_run!();
             if b.is_ascii_alphanumeric() {
-                word.push(char::from(b.to_ascii_lowercase()));
+                // The rest of the word's ASCII letters and digits, lower-cased at once.
+                let end = bytes[i..].iter().position(|b| !b.is_ascii_alphanumeric()).map_or(bytes.len(), |n| i + n);
+                let at = word.len();
+                word.push_str(&text[i..end]);
+                word[at..].make_ascii_lowercase();
+                i = end;
             } else {
                 end_word!();
+                i += 1;
             }
             continue;
         }
@@ -559,22 +587,24 @@ fn stable_terms(bytes: &[u8], word: &mut String, out: &mut Vec<Term>) -> bool {
         }
         i += 3;
         let n = (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
-        let Some(c) = char::from_u32(n).filter(|c| super::is_stable_japanese(*c)) else { return false };
-        if super::is_dropped(c) {
-            // Gone from the normalized text: the characters around it meet.
-        } else if super::is_cjk(c) {
-            end_word!();
-            let bytes = (u32::from(b) << 16) | (u32::from(b1) << 8) | u32::from(b2);
-            if run != 0 {
-                // Packed as `Term::new` packs six bytes: from the top, the length in the last byte.
-                out.push(Term::Packed((u64::from(run) << 40) | (u64::from(bytes) << 16), 6));
-                more = true;
+        match Stable::of(n) {
+            Stable::Ideograph => {
+                end_word!();
+                let bytes = (u32::from(b) << 16) | (u32::from(b1) << 8) | u32::from(b2);
+                if run != 0 {
+                    // Packed as `Term::new` packs six bytes: from the top, the length in the last byte.
+                    out.push(Term::Packed((u64::from(run) << 40) | (u64::from(bytes) << 16), 6));
+                    more = true;
+                }
+                run = bytes;
             }
-            run = bytes;
-        } else {
-            // Japanese punctuation.
-            end_word!();
-            end_run!();
+            // Gone from the normalized text: the characters around it meet.
+            Stable::Dropped => {}
+            Stable::Punctuation => {
+                end_word!();
+                end_run!();
+            }
+            Stable::No => return false,
         }
     }
     if run != 0 && !more {
@@ -1056,6 +1086,20 @@ mod tests {
                 })
                 .collect();
             assert_eq!(one_pass_terms(&text), reference_terms(&text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_stable_characters_are_those_normalization_keeps() {
+        for n in 0..0x1_0000u32 {
+            let Some(c) = char::from_u32(n) else { continue };
+            let expected = match c {
+                _ if c.is_ascii() || !crate::search::is_stable_japanese(c) => Stable::No,
+                _ if crate::search::is_dropped(c) => Stable::Dropped,
+                _ if crate::search::is_cjk(c) => Stable::Ideograph,
+                _ => Stable::Punctuation,
+            };
+            assert_eq!(Stable::of(n), expected, "U+{n:04X}");
         }
     }
 
