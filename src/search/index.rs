@@ -557,7 +557,7 @@ fn stable_terms(text: &str, word: &mut String, out: &mut Vec<Term>) -> bool {
     let mut run: u32 = 0;
     let mut more = false;
     word.clear();
-    let mut push_word = |word: &str, out: &mut Vec<Term>| {
+    let push_word = |word: &str, out: &mut Vec<Term>| {
         if !super::is_stop_word(word) {
             out.push(Term::new(&super::stem(word)));
         }
