@@ -157,7 +157,12 @@ pub fn is_stop_word(word: &str) -> bool {
 /// consonant), then a final `-e`; stems stay at least three letters. Only ASCII words change.
 /// Every rule but `-ies` → `-y` only shortens the word, so most words are not copied.
 pub fn stem(word: &str) -> Cow<'_, str> {
-    if word.len() <= 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
+    // Every rule needs the word to end in `s`, `d`, `g` or `e` (most words do not: they are
+    // left as they are at once).
+    if word.len() <= 3
+        || !matches!(word.as_bytes().last(), Some(b's' | b'd' | b'g' | b'e'))
+        || !word.bytes().all(|b| b.is_ascii_lowercase())
+    {
         return Cow::Borrowed(word);
     }
     if word.len() > 4 && (word.ends_with("ies") || word.ends_with("ied")) {
