@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): build time, peak memory and output size of vlsc-docs beside Hugo (and
 # Zola when a `zola` binary is on PATH) on the shared corpus, at 2,000 and 10,000 pages, on tmpfs
-# and on the disk; the bundled guide; serve's readiness, memory and edit-to-page latency.
+# and on the disk; the bundled guide; the search index's share of a build (scripts/index-cost.sh);
+# serve's readiness, memory and edit-to-page latency.
 # Prints the machine, every command it ran, and a table of medians.
 #
 #   bash scripts/bench.sh            # RUNS=5 by default; RUNS=3 for a quicker look
@@ -114,6 +115,10 @@ small=$(echo "${result[pages 2,000,cold]}" | cut -d' ' -f1)
 large=$(echo "${result[pages 10,000,cold]}" | cut -d' ' -f1)
 echo
 echo "growth, 10,000 / 2,000 pages: $(awk -v a="$large" -v b="$small" 'BEGIN {printf "%.1f", a / b}') × (linear would be 5 ×)"
+
+echo
+echo "== the search index's share of a build: BIN=$bin RUNS=$runs bash scripts/index-cost.sh (10,000 pages)"
+BIN=$bin RUNS=$runs bash scripts/index-cost.sh "$shm/c5000/vlsc"
 
 echo
 echo "== serve: python3 scripts/bench_serve.py BIN SITE PROCEDURE 20 (edits one step text)"
