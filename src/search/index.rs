@@ -230,8 +230,8 @@ fn language_files<E: Send>(
 }
 
 /// How many sources (procedures, scenarios, pages) are tokenized in parallel before their
-/// documents are numbered and their terms interned, in order. A batch's documents are held
-/// whole (with their terms: ~25 MB for 512 procedures per language), so it stays small.
+/// documents are numbered and their postings added, in order. A batch's documents are held
+/// whole (their entries and their terms' numbers), so it stays small.
 const BATCH: usize = 128;
 
 /// A document made ready for the index: its entry in a document chunk (a JSON array) and its
@@ -308,10 +308,10 @@ impl Dictionary {
 }
 
 /// The postings of a language while documents are added, by term number ([`Dictionary`]): each
-/// term's documents, in the order they were added (ascending), as the
-/// shards write them: the distance from the term's previous document (a LEB128 number, one byte
-/// for nearly every posting) and the weight. Kept per term from the start, the postings need no
-/// sort and no second copy, and take two bytes each rather than a number and a weight.
+/// term's documents, in the order they were added (ascending), as the shards write them: the
+/// distance from the term's previous document and the weight, in [`push_digits`]'s digits (one
+/// each for nearly every posting). Kept per term from the start, the postings need no sort and
+/// no second copy.
 #[derive(Default)]
 struct Postings {
     lists: Vec<PostingList>,
