@@ -12,6 +12,9 @@ use vlsc_docs::diag::report::{Format, Reporter};
 use vlsc_docs::{BuildError, BuildOptions};
 
 /// Rebuilds allocate many small strings; mimalloc makes them markedly cheaper than glibc's malloc.
+/// Version 2 (the `v2` feature): version 3 gives freed memory back to the system only after a
+/// second (its `purge_delay`), so that a build of 12,000 procedures peaked about 7 MiB higher
+/// (147 against 140 MiB, with the same time).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -65,6 +65,8 @@ pub struct Shared {
     /// The items of a section, by language index and section: the same for every page of the
     /// section (which lists them from the section's folder), but for the current one.
     pub sections: Memo<(usize, ContentKind, SectionId), std::sync::Arc<Vec<tera::Value>>>,
+    /// The HTML of the Markdown texts that read the same on every page (no internal link).
+    pub markdown: MarkdownMemo,
 }
 
 impl Shared {
@@ -73,6 +75,7 @@ impl Shared {
             ui: site.ui.iter().map(tera::Value::from_serializable).collect(),
             footers: Memo::default(),
             sections: Memo::default(),
+            markdown: MarkdownMemo::default(),
         }
     }
 }
@@ -97,6 +100,86 @@ impl<K: std::hash::Hash + Eq, V: Clone> Memo<K, V> {
         let v = make();
         lock().insert(key, v.clone());
         v
+    }
+}
+
+/// How a Markdown text is rendered: as a block or inline, with parameter marks or without.
+#[derive(Clone, Copy)]
+pub(super) enum Form {
+    Block { marks: bool },
+    Inline { marks: bool },
+}
+
+impl Form {
+    fn index(self) -> usize {
+        match self {
+            Form::Block { marks } => usize::from(marks),
+            Form::Inline { marks } => 2 + usize::from(marks),
+        }
+    }
+}
+
+/// The HTML of Markdown texts already rendered in a render pass, by text and [`Form`]: a text a
+/// site reuses (a procedure's steps on its page and in every scenario that uses it; "Click
+/// **Save**." in many procedures) is parsed and written once. Only texts whose HTML does not
+/// depend on the page are kept: those without internal links (whose URLs are relative to the
+/// page). A text is known by its 128-bit XXH3 hash, as build caches know files (two texts of a
+/// site sharing one has a chance below 2^-100), so that only the HTML is kept, in a few large
+/// blocks that go back to the system when the pass ends. The memory held is bounded
+/// ([`MarkdownMemo::BUDGET`]); past it, texts are rendered each time.
+#[derive(Default)]
+pub struct MarkdownMemo(std::sync::Mutex<MemoStore>);
+
+#[derive(Default)]
+struct MemoStore {
+    /// Where each text's HTML is: its block, start and end.
+    at: rustc_hash::FxHashMap<(u128, u8), (u32, u32, u32)>,
+    blocks: Vec<String>,
+}
+
+impl MarkdownMemo {
+    /// The bytes of HTML kept at most.
+    const BUDGET: usize = 8 << 20;
+    /// The size of a block of HTML: large enough to be its own mapping, returned whole.
+    const BLOCK: usize = 1 << 20;
+    /// The longest HTML kept. Short texts are most of those a site repeats (on the 12,000-page
+    /// corpus of `scripts/bench.sh`, texts of up to 1 KiB of HTML were 99.8% of the repeats and
+    /// 28% of the HTML): a long one (a code block, highlighted) would hold much memory for little.
+    const LARGEST: usize = 1 << 10;
+
+    /// The HTML of `md` in `form`: the one kept, or `render`'s, which returns the HTML and
+    /// whether it depends on the page.
+    fn get_or_render(&self, md: &str, form: Form, render: impl FnOnce() -> (String, bool)) -> String {
+        let key = (xxhash_rust::xxh3::xxh3_128(md.as_bytes()), form.index() as u8);
+        let lock = || self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        {
+            let store = lock();
+            if let Some(&(block, start, end)) = store.at.get(&key) {
+                return store.blocks[block as usize][start as usize..end as usize].to_string();
+            }
+        }
+        let (html, page_dependent) = render();
+        if page_dependent || html.len() > Self::LARGEST {
+            return html;
+        }
+        let mut store = lock();
+        if store.at.contains_key(&key) {
+            // Rendered by another page meanwhile.
+            return html;
+        }
+        let fits = store.blocks.last().is_some_and(|b| b.capacity() - b.len() >= html.len());
+        if !fits && (store.blocks.len() + 1) * Self::BLOCK <= Self::BUDGET {
+            store.blocks.push(String::with_capacity(Self::BLOCK));
+        } else if !fits {
+            return html;
+        }
+        let block = store.blocks.len() - 1;
+        let b = &mut store.blocks[block];
+        let start = b.len();
+        b.push_str(&html);
+        let end = b.len();
+        store.at.insert(key, (block as u32, start as u32, end as u32));
+        html
     }
 }
 
@@ -134,19 +217,22 @@ impl<'a> Renderer<'a> {
         self.here.relative_to(&page_path(kind, Some(self.lang)))
     }
 
-    fn md_opts<R>(&self, f: impl FnOnce(&RenderOptions<'_>) -> R) -> R {
-        let resolve = |kind: RefKind, id: &str, fragment: Option<&str>| {
-            let target = match kind {
-                RefKind::Procedure => PageKind::Procedure(ProcedureId::new(id)),
-                RefKind::Scenario => PageKind::Scenario(ScenarioId::new(id)),
-                RefKind::Page => PageKind::Page(PageId::new(id)),
-            };
-            let url = self.url(&target);
-            match fragment {
-                Some(f) => format!("{url}#{f}"),
-                None => url,
-            }
+    /// The URL of an internal link from this page.
+    fn resolve(&self, kind: RefKind, id: &str, fragment: Option<&str>) -> String {
+        let target = match kind {
+            RefKind::Procedure => PageKind::Procedure(ProcedureId::new(id)),
+            RefKind::Scenario => PageKind::Scenario(ScenarioId::new(id)),
+            RefKind::Page => PageKind::Page(PageId::new(id)),
         };
+        let url = self.url(&target);
+        match fragment {
+            Some(f) => format!("{url}#{f}"),
+            None => url,
+        }
+    }
+
+    fn md_opts<R>(&self, f: impl FnOnce(&RenderOptions<'_>) -> R) -> R {
+        let resolve = |kind: RefKind, id: &str, fragment: Option<&str>| self.resolve(kind, id, fragment);
         f(&RenderOptions { allow_html: self.site.config.allow_html, marks: false, resolve: &resolve })
     }
 
@@ -165,8 +251,34 @@ impl<'a> Renderer<'a> {
     /// `md`, the Markdown shown for `text` (its own, or with parameters or snippets in place),
     /// as a block, marked with its language when it stands in for a missing translation.
     fn block_of(&self, text: &Text, md: &str, marks: bool) -> String {
-        let html = self.md_opts(|o| markdown::to_html(md, &RenderOptions { marks, ..*o }, 2));
+        let html = self.markdown(md, Form::Block { marks }, |o| markdown::to_html(md, o, 2));
         self.fallback_block(text, html)
+    }
+
+    /// `render(options)`, the HTML of `md` in `form`, or the HTML kept from an earlier page of
+    /// the render pass ([`MarkdownMemo`]).
+    fn markdown(&self, md: &str, form: Form, render: impl Fn(&RenderOptions<'_>) -> String) -> String {
+        // Without a mark in the text, marks change nothing: the text's HTML on its procedure's
+        // page is the one it has everywhere else (and a mark written as a character reference
+        // reads as that character, as on any other page).
+        let marks = matches!(form, Form::Block { marks: true } | Form::Inline { marks: true })
+            && md.contains(markdown::is_mark);
+        let form = match form {
+            Form::Block { .. } => Form::Block { marks },
+            Form::Inline { .. } => Form::Inline { marks },
+        };
+        let Some(shared) = self.shared else {
+            return self.md_opts(|o| render(&RenderOptions { marks, ..*o }));
+        };
+        shared.markdown.get_or_render(md, form, || {
+            let linked = std::cell::Cell::new(false);
+            let resolve = |kind: RefKind, id: &str, fragment: Option<&str>| {
+                linked.set(true);
+                self.resolve(kind, id, fragment)
+            };
+            let html = render(&RenderOptions { allow_html: self.site.config.allow_html, marks, resolve: &resolve });
+            (html, linked.get())
+        })
     }
 
     /// `html`, rendered from `text`, marked with its language when it stands in for a missing
@@ -186,7 +298,7 @@ impl<'a> Renderer<'a> {
 
     /// `md`, the Markdown shown for `text`, inline, as [`Self::inline`].
     fn inline_of(&self, text: &Text, md: &str, marks: bool) -> String {
-        let html = self.md_opts(|o| markdown::to_inline_html(md, &RenderOptions { marks, ..*o }));
+        let html = self.markdown(md, Form::Inline { marks }, |o| markdown::to_inline_html(md, o));
         match (text.mark(self.lang), self.fallback_lang(text)) {
             (_, Some(code)) => format!("<span lang=\"{code}\" class=\"vd-i18n-fallback\">{html}</span>"),
             (Mark::Outdated, None) => {
