@@ -283,6 +283,13 @@ pub fn is_mark(c: char) -> bool {
     ('\u{E000}'..='\u{E003}').contains(&c)
 }
 
+/// Whether `text` holds one of the parameter marks: [`is_mark`] over the text, by its bytes
+/// (each mark is `EE 80 8x` in UTF-8).
+pub fn has_mark(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memmem::find_iter(bytes, b"\xEE\x80").any(|at| matches!(bytes.get(at + 2), Some(0x80..=0x83)))
+}
+
 /// Text with the marks turned into elements (escaped otherwise).
 fn marked_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 32);
@@ -365,8 +372,8 @@ fn render_html(md: &str, opts: &RenderOptions<'_>, top_level: u8, mut plain: Opt
             text.push_str(&unmarked(t));
         }
         match event {
-            Event::Text(t) if opts.marks && t.contains(is_mark) => events.push(Event::Html(marked_html(&t).into())),
-            Event::Code(t) if opts.marks && t.contains(is_mark) => events.push(Event::Code(unmarked_code(&t).into())),
+            Event::Text(t) if opts.marks && has_mark(&t) => events.push(Event::Html(marked_html(&t).into())),
+            Event::Code(t) if opts.marks && has_mark(&t) => events.push(Event::Code(unmarked_code(&t).into())),
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
                     CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_string(),
@@ -469,7 +476,7 @@ fn is_plain_class(class: &str) -> bool {
 
 /// Renders a one-paragraph text (a title, an answer) without the surrounding `<p>`.
 pub fn to_inline_html(md: &str, opts: &RenderOptions<'_>) -> String {
-    if is_plain_line(md) && !(opts.marks && md.contains(is_mark)) {
+    if is_plain_line(md) && !(opts.marks && has_mark(md)) {
         return escape(md);
     }
     let html = to_html(md, opts, 1);
@@ -477,6 +484,74 @@ pub fn to_inline_html(md: &str, opts: &RenderOptions<'_>) -> String {
     match trimmed.strip_prefix("<p>").and_then(|s| s.strip_suffix("</p>")) {
         Some(inner) if !inner.contains("<p>") => inner.to_string(),
         _ => html,
+    }
+}
+
+/// What texts were made into, kept by a pass over a site that meets the same text many times
+/// (the render pass: HTML; the search index: plain text), by text and form (what it was made
+/// into, a caller's number). A text is known by its 128-bit XXH3 hash, as build caches know
+/// files (two texts of a site sharing one has a chance below 2^-100), so that only the result is
+/// kept, in a few large blocks that go back to the system when the pass ends. The memory held
+/// is bounded; past it, texts are made each time.
+pub struct Memo {
+    store: std::sync::Mutex<MemoStore>,
+    budget: usize,
+}
+
+#[derive(Default)]
+struct MemoStore {
+    /// Where each result is: its block, start and end.
+    at: rustc_hash::FxHashMap<(u128, u8), (u32, u32, u32)>,
+    blocks: Vec<String>,
+}
+
+impl Memo {
+    /// The size of a block of results.
+    const BLOCK: usize = 1 << 20;
+    /// The longest result kept. Short texts are most of those a site repeats (on the 12,000-page
+    /// corpus of `scripts/bench.sh`, texts of up to 1 KiB of HTML were 99.8% of the repeats and
+    /// 28% of the HTML): a long one (a code block, highlighted) would hold much memory for little.
+    const LARGEST: usize = 1 << 10;
+
+    /// A memo that keeps at most `budget` bytes of results.
+    pub fn new(budget: usize) -> Memo {
+        Memo { store: std::sync::Mutex::default(), budget }
+    }
+
+    /// What `text` becomes in `form`: the result kept, or `make`'s, which returns the result and
+    /// whether it may be kept (it would be the same wherever the text is met).
+    pub fn get_or_make(&self, text: &str, form: u8, make: impl FnOnce() -> (String, bool)) -> String {
+        let key = (xxhash_rust::xxh3::xxh3_128(text.as_bytes()), form);
+        let lock = || self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        {
+            let store = lock();
+            if let Some(&(block, start, end)) = store.at.get(&key) {
+                return store.blocks[block as usize][start as usize..end as usize].to_string();
+            }
+        }
+        let (made, keep) = make();
+        if !keep || made.len() > Self::LARGEST {
+            return made;
+        }
+        let mut store = lock();
+        if store.at.contains_key(&key) {
+            // Made by another thread meanwhile.
+            return made;
+        }
+        let fits = store.blocks.last().is_some_and(|b| b.capacity() - b.len() >= made.len());
+        if !fits {
+            if (store.blocks.len() + 1) * Self::BLOCK > self.budget {
+                return made;
+            }
+            store.blocks.push(String::with_capacity(Self::BLOCK));
+        }
+        let block = store.blocks.len() - 1;
+        let b = &mut store.blocks[block];
+        let start = b.len();
+        b.push_str(&made);
+        let end = b.len();
+        store.at.insert(key, (block as u32, start as u32, end as u32));
+        made
     }
 }
 
@@ -657,6 +732,44 @@ pub fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_memo_makes_a_text_once_per_form_and_keeps_only_what_it_may_within_its_budget() {
+        let made = std::cell::Cell::new(0);
+        let make = |out: &str, keep: bool| {
+            made.set(made.get() + 1);
+            (out.to_string(), keep)
+        };
+        let memo = Memo::new(1 << 20);
+        assert_eq!(memo.get_or_make("**a**", 0, || make("<p>A</p>", true)), "<p>A</p>");
+        assert_eq!(memo.get_or_make("**a**", 0, || make("other", true)), "<p>A</p>");
+        assert_eq!(made.get(), 1, "the second time, the kept result");
+        assert_eq!(memo.get_or_make("**a**", 1, || make("A", true)), "A", "another form is made apart");
+        // A result that depends on where the text is met (a link) is made each time.
+        assert_eq!(memo.get_or_make("[b](page:b)", 0, || make("1", false)), "1");
+        assert_eq!(memo.get_or_make("[b](page:b)", 0, || make("2", false)), "2");
+        // A long result is not kept.
+        let long = "x".repeat(Memo::LARGEST + 1);
+        memo.get_or_make("long", 0, || make(&long, true));
+        assert_eq!(memo.get_or_make("long", 0, || make("again", true)), "again");
+        // Nothing is kept past the budget.
+        let none = Memo::new(0);
+        none.get_or_make("**a**", 0, || make("<p>A</p>", true));
+        assert_eq!(none.get_or_make("**a**", 0, || make("again", true)), "again");
+    }
+
+    #[test]
+    fn has_mark_finds_what_is_mark_finds() {
+        // Characters whose UTF-8 shares its first bytes with a mark's (`EE 80 8x`), alone and
+        // around others.
+        let near = ['\u{E000}', '\u{E001}', '\u{E002}', '\u{E003}', '\u{E004}', '\u{E03F}', '\u{E0C0}', '\u{E7FF}'];
+        for c in near.into_iter().chain(['あ', 'a']) {
+            for text in [c.to_string(), format!("設定{c}"), format!("{c}x"), format!("a\u{E080}{c}")] {
+                assert_eq!(has_mark(&text), text.contains(is_mark), "{text:?}");
+            }
+        }
+        assert!(!has_mark(""));
+    }
 
     #[test]
     fn texts_the_scan_may_skip_have_nothing_to_scan() {

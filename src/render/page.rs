@@ -65,8 +65,10 @@ pub struct Shared {
     /// The items of a section, by language index and section: the same for every page of the
     /// section (which lists them from the section's folder), but for the current one.
     pub sections: Memo<(usize, ContentKind, SectionId), std::sync::Arc<Vec<tera::Value>>>,
-    /// The HTML of the Markdown texts that read the same on every page (no internal link).
-    pub markdown: MarkdownMemo,
+    /// The HTML of the Markdown texts that read the same on every page (no internal link): a
+    /// procedure's steps on its page and in every scenario that uses it, and the texts many
+    /// procedures repeat, are rendered once.
+    pub markdown: markdown::Memo,
 }
 
 impl Shared {
@@ -75,7 +77,7 @@ impl Shared {
             ui: site.ui.iter().map(tera::Value::from_serializable).collect(),
             footers: Memo::default(),
             sections: Memo::default(),
-            markdown: MarkdownMemo::default(),
+            markdown: markdown::Memo::new(8 << 20),
         }
     }
 }
@@ -111,75 +113,11 @@ pub(super) enum Form {
 }
 
 impl Form {
-    fn index(self) -> usize {
+    fn index(self) -> u8 {
         match self {
-            Form::Block { marks } => usize::from(marks),
-            Form::Inline { marks } => 2 + usize::from(marks),
+            Form::Block { marks } => u8::from(marks),
+            Form::Inline { marks } => 2 + u8::from(marks),
         }
-    }
-}
-
-/// The HTML of Markdown texts already rendered in a render pass, by text and [`Form`]: a text a
-/// site reuses (a procedure's steps on its page and in every scenario that uses it; "Click
-/// **Save**." in many procedures) is parsed and written once. Only texts whose HTML does not
-/// depend on the page are kept: those without internal links (whose URLs are relative to the
-/// page). A text is known by its 128-bit XXH3 hash, as build caches know files (two texts of a
-/// site sharing one has a chance below 2^-100), so that only the HTML is kept, in a few large
-/// blocks that go back to the system when the pass ends. The memory held is bounded
-/// ([`MarkdownMemo::BUDGET`]); past it, texts are rendered each time.
-#[derive(Default)]
-pub struct MarkdownMemo(std::sync::Mutex<MemoStore>);
-
-#[derive(Default)]
-struct MemoStore {
-    /// Where each text's HTML is: its block, start and end.
-    at: rustc_hash::FxHashMap<(u128, u8), (u32, u32, u32)>,
-    blocks: Vec<String>,
-}
-
-impl MarkdownMemo {
-    /// The bytes of HTML kept at most.
-    const BUDGET: usize = 8 << 20;
-    /// The size of a block of HTML: large enough to be its own mapping, returned whole.
-    const BLOCK: usize = 1 << 20;
-    /// The longest HTML kept. Short texts are most of those a site repeats (on the 12,000-page
-    /// corpus of `scripts/bench.sh`, texts of up to 1 KiB of HTML were 99.8% of the repeats and
-    /// 28% of the HTML): a long one (a code block, highlighted) would hold much memory for little.
-    const LARGEST: usize = 1 << 10;
-
-    /// The HTML of `md` in `form`: the one kept, or `render`'s, which returns the HTML and
-    /// whether it depends on the page.
-    fn get_or_render(&self, md: &str, form: Form, render: impl FnOnce() -> (String, bool)) -> String {
-        let key = (xxhash_rust::xxh3::xxh3_128(md.as_bytes()), form.index() as u8);
-        let lock = || self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        {
-            let store = lock();
-            if let Some(&(block, start, end)) = store.at.get(&key) {
-                return store.blocks[block as usize][start as usize..end as usize].to_string();
-            }
-        }
-        let (html, page_dependent) = render();
-        if page_dependent || html.len() > Self::LARGEST {
-            return html;
-        }
-        let mut store = lock();
-        if store.at.contains_key(&key) {
-            // Rendered by another page meanwhile.
-            return html;
-        }
-        let fits = store.blocks.last().is_some_and(|b| b.capacity() - b.len() >= html.len());
-        if !fits && (store.blocks.len() + 1) * Self::BLOCK <= Self::BUDGET {
-            store.blocks.push(String::with_capacity(Self::BLOCK));
-        } else if !fits {
-            return html;
-        }
-        let block = store.blocks.len() - 1;
-        let b = &mut store.blocks[block];
-        let start = b.len();
-        b.push_str(&html);
-        let end = b.len();
-        store.at.insert(key, (block as u32, start as u32, end as u32));
-        html
     }
 }
 
@@ -256,13 +194,13 @@ impl<'a> Renderer<'a> {
     }
 
     /// `render(options)`, the HTML of `md` in `form`, or the HTML kept from an earlier page of
-    /// the render pass ([`MarkdownMemo`]).
+    /// the render pass ([`Shared::markdown`]).
     fn markdown(&self, md: &str, form: Form, render: impl Fn(&RenderOptions<'_>) -> String) -> String {
         // Without a mark in the text, marks change nothing: the text's HTML on its procedure's
         // page is the one it has everywhere else (and a mark written as a character reference
         // reads as that character, as on any other page).
-        let marks = matches!(form, Form::Block { marks: true } | Form::Inline { marks: true })
-            && md.contains(markdown::is_mark);
+        let marks =
+            matches!(form, Form::Block { marks: true } | Form::Inline { marks: true }) && markdown::has_mark(md);
         let form = match form {
             Form::Block { .. } => Form::Block { marks },
             Form::Inline { .. } => Form::Inline { marks },
@@ -270,14 +208,14 @@ impl<'a> Renderer<'a> {
         let Some(shared) = self.shared else {
             return self.md_opts(|o| render(&RenderOptions { marks, ..*o }));
         };
-        shared.markdown.get_or_render(md, form, || {
+        shared.markdown.get_or_make(md, form.index(), || {
             let linked = std::cell::Cell::new(false);
             let resolve = |kind: RefKind, id: &str, fragment: Option<&str>| {
                 linked.set(true);
                 self.resolve(kind, id, fragment)
             };
             let html = render(&RenderOptions { allow_html: self.site.config.allow_html, marks, resolve: &resolve });
-            (html, linked.get())
+            (html, !linked.get())
         })
     }
 
@@ -854,7 +792,7 @@ impl Env {
     /// text is taken out first, so that only the marks added here become elements.
     fn apply<'m>(&self, md: &'m str) -> Cow<'m, str> {
         let md: Cow<'m, str> =
-            if self.marks && md.contains(markdown::is_mark) { Cow::Owned(Self::clean(md)) } else { Cow::Borrowed(md) };
+            if self.marks && markdown::has_mark(md) { Cow::Owned(Self::clean(md)) } else { Cow::Borrowed(md) };
         match crate::model::params::substitute(&md, &|name| self.values.get(name).cloned()) {
             Cow::Borrowed(_) => md,
             Cow::Owned(o) => Cow::Owned(o),

@@ -22,6 +22,7 @@
 use super::{normalize, shard_hash};
 use crate::config::Text;
 use crate::ids::{Lang, SitePath};
+use crate::markdown::Memo;
 use crate::model::{Page, Part, Procedure, Scenario, Site, Step};
 use crate::render::{OutputFile, PageKind, PlainTexts, page_path};
 use rayon::prelude::*;
@@ -164,10 +165,12 @@ fn language_files<E: Send>(
         }
         Ok(())
     };
+    // The plain text of the texts a site repeats (a step many procedures share) is made once.
+    let memo = Memo::new(4 << 20);
     let tokenize_batch = |batch: &[Source<'_>]| -> Vec<Vec<Tokenized>> {
         batch
             .par_iter()
-            .map(|s| documents(site, lang, plain, s).into_iter().map(|d| tokenize(d, &dictionary)).collect())
+            .map(|s| documents(site, lang, plain, s, &memo).into_iter().map(|d| tokenize(d, &dictionary)).collect())
             .collect()
     };
     let mut previous: Option<Vec<Vec<Tokenized>>> = None;
@@ -860,8 +863,9 @@ fn sources(site: &Site) -> Vec<Source<'_>> {
 
 /// The documents of one source in a language: a procedure and its steps, a scenario, or a page
 /// and its heading sections.
-fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Source) -> Vec<Doc> {
-    let plain = |t: &Text| crate::markdown::to_plain(t.get(lang));
+fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Source, memo: &Memo) -> Vec<Doc> {
+    let to_plain = |md: &str| memo.get_or_make(md, 0, || (crate::markdown::to_plain(md), true));
+    let plain = |t: &Text| to_plain(t.get(lang));
     let href = |kind: &PageKind| {
         let path = page_path(kind, Some(lang));
         path.as_str().strip_prefix(&format!("{}/", lang.code)).unwrap_or(path.as_str()).to_string()
@@ -871,8 +875,7 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
         Source::Procedure(p) => {
             let step_word = site.ui[lang.index].get("step").map_or("", String::as_str);
             let url = href(&PageKind::Procedure(p.id.clone()));
-            let plain =
-                |t: &Text| crate::markdown::to_plain(&crate::model::params::with_defaults(p, t.get(lang), lang));
+            let plain = |t: &Text| to_plain(&crate::model::params::with_defaults(p, t.get(lang), lang));
             let title = plain(&p.title);
             let summary = p.summary.as_ref().map(&plain).unwrap_or_default();
             let shared: Rc<str> = title.as_str().into();
