@@ -491,11 +491,13 @@ pub fn to_inline_html(md: &str, opts: &RenderOptions<'_>) -> String {
 /// (the render pass: HTML; the search index: plain text), by text and form (what it was made
 /// into, a caller's number). A text is known by its 128-bit XXH3 hash, as build caches know
 /// files (two texts of a site sharing one has a chance below 2^-100), so that only the result is
-/// kept, in a few large blocks that go back to the system when the pass ends. The memory held
+/// kept, in blocks of 256 KiB that go back to the system when the pass ends. The memory held
 /// is bounded; past it, texts are made each time.
 pub struct Memo {
-    store: std::sync::Mutex<MemoStore>,
-    budget: usize,
+    /// By the key's low bits: the threads of a pass seldom wait on one another.
+    shards: [std::sync::Mutex<MemoStore>; Memo::SHARDS],
+    /// The blocks a shard may hold.
+    blocks: usize,
 }
 
 #[derive(Default)]
@@ -506,8 +508,9 @@ struct MemoStore {
 }
 
 impl Memo {
+    const SHARDS: usize = 8;
     /// The size of a block of results.
-    const BLOCK: usize = 1 << 20;
+    const BLOCK: usize = 256 << 10;
     /// The longest result kept. Short texts are most of those a site repeats (on the 12,000-page
     /// corpus of `scripts/bench.sh`, texts of up to 1 KiB of HTML were 99.8% of the repeats and
     /// 28% of the HTML): a long one (a code block, highlighted) would hold much memory for little.
@@ -515,14 +518,15 @@ impl Memo {
 
     /// A memo that keeps at most `budget` bytes of results.
     pub fn new(budget: usize) -> Memo {
-        Memo { store: std::sync::Mutex::default(), budget }
+        Memo { shards: Default::default(), blocks: budget / Self::SHARDS / Self::BLOCK }
     }
 
     /// What `text` becomes in `form`: the result kept, or `make`'s, which returns the result and
     /// whether it may be kept (it would be the same wherever the text is met).
     pub fn get_or_make(&self, text: &str, form: u8, make: impl FnOnce() -> (String, bool)) -> String {
         let key = (xxhash_rust::xxh3::xxh3_128(text.as_bytes()), form);
-        let lock = || self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let shard = &self.shards[key.0 as usize % Self::SHARDS];
+        let lock = || shard.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         {
             let store = lock();
             if let Some(&(block, start, end)) = store.at.get(&key) {
@@ -540,7 +544,7 @@ impl Memo {
         }
         let fits = store.blocks.last().is_some_and(|b| b.capacity() - b.len() >= made.len());
         if !fits {
-            if (store.blocks.len() + 1) * Self::BLOCK > self.budget {
+            if store.blocks.len() >= self.blocks {
                 return made;
             }
             store.blocks.push(String::with_capacity(Self::BLOCK));
@@ -740,7 +744,7 @@ mod tests {
             made.set(made.get() + 1);
             (out.to_string(), keep)
         };
-        let memo = Memo::new(1 << 20);
+        let memo = Memo::new(Memo::SHARDS * Memo::BLOCK);
         assert_eq!(memo.get_or_make("**a**", 0, || make("<p>A</p>", true)), "<p>A</p>");
         assert_eq!(memo.get_or_make("**a**", 0, || make("other", true)), "<p>A</p>");
         assert_eq!(made.get(), 1, "the second time, the kept result");
