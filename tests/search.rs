@@ -92,9 +92,12 @@ fn each_language_has_its_own_index_with_only_its_own_text() {
     for term in ["\"既定\"", "\"定値\"", "\"txt\"", "\"onmicrosoft\""] {
         assert!(ja_all.contains(term), "the Japanese index should hold {term}");
     }
-    // Every page carries the (hidden until the script shows it) search box and the script.
+    // Every page carries the (hidden until the script makes and shows it) search box, with its
+    // label and placeholder in the page's language, and the script.
     let home = String::from_utf8_lossy(&files["ja/index.html"]).into_owned();
-    assert!(home.contains("id=vd-search-input") && home.contains("search/ja/"), "no search box on ja/index.html");
+    assert!(home.contains("class=vd-search") && home.contains("search/ja/"), "no search box on ja/index.html");
+    assert!(home.contains("data-label=このガイドを検索"), "no search label on ja/index.html");
+    assert!(home.contains("data-placeholder=\"検索 ( / キー)\""), "no search placeholder on ja/index.html");
     assert!(home.contains("assets/search.js"), "ja/index.html does not load search.js");
     // The page carries the message shown while meta.js loads; the others are in meta.js only.
     assert!(home.contains("data-loading=検索しています…"), "no loading message on ja/index.html");

@@ -7,6 +7,27 @@
   "use strict";
   var root = document.querySelector(".vd-search");
   if (!root || !String.prototype.normalize) { return; }
+  /* The box is made here from the page's strings, unless the theme wrote it out itself. */
+  function make(tag, attrs, parent) {
+    var el = document.createElement(tag);
+    Object.keys(attrs).forEach(function (k) { el.setAttribute(k, attrs[k]); });
+    parent.appendChild(el);
+    return el;
+  }
+  if (!root.querySelector(".vd-search-input")) {
+    make("label", { "class": "vd-visually-hidden", "for": "vd-search-input" }, root).textContent =
+      root.getAttribute("data-label") || "";
+    make("input", {
+      id: "vd-search-input", "class": "vd-search-input", type: "search", autocomplete: "off",
+      spellcheck: "false", enterkeyhint: "search", placeholder: root.getAttribute("data-placeholder") || "",
+      "aria-controls": "vd-search-results"
+    }, root);
+    make("p", { id: "vd-search-status", "class": "vd-visually-hidden", role: "status" }, root);
+    var box = make("div", { id: "vd-search-results", "class": "vd-search-results", hidden: "" }, root);
+    make("p", { "class": "vd-search-count", "aria-hidden": "true" }, box);
+    make("ol", { "class": "vd-search-list" }, box);
+    make("p", { "class": "vd-search-other" }, box);
+  }
   var input = root.querySelector(".vd-search-input");
   var panel = root.querySelector(".vd-search-results");
   var list = root.querySelector(".vd-search-list");
