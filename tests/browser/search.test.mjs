@@ -6,7 +6,7 @@
 // Every test fails on any console error, uncaught page error or failed request.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -283,6 +283,53 @@ describe('search, file://, JavaScript on', { timeout: TEST_TIMEOUT * 10 }, () =>
       const expected = /別の版/;
       assert.match(await page.locator('.vd-search-count').textContent(), expected, 'the panel says why');
       assert.match(await page.locator('#vd-search-status').textContent(), expected, 'the live region says why');
+      await page.close();
+      assertNoErrors(errors);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('a page left open across a deploy reads the new index, not the files it loaded of the old one', { timeout: TEST_TIMEOUT }, async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'vd-search-deploy-'));
+    try {
+      cpSync(SITE, copy, { recursive: true });
+      const errors = [];
+      const page = watch(await browser.context.newPage(), errors);
+      await page.goto(pathToFileURL(join(copy, 'ja/index.html')).href);
+      const before = await searchFor(page, '既定値');
+      assert.ok(before.length > 0 && !before.some((r) => r.text.includes('（新版）')), 'results of the first build');
+      // A new build replaces the index: another id, and documents whose titles changed.
+      const dir = join(copy, 'assets/search/ja');
+      const metaFile = join(dir, 'meta.js');
+      const meta = readFileSync(metaFile, 'utf8');
+      const newId = '0123456789abcdef';
+      assert.match(meta, /"id":"[0-9a-f]{16}"/, 'meta.js names the index version');
+      writeFileSync(metaFile, meta.replace(/"id":"[0-9a-f]{16}"/, `"id":"${newId}"`));
+      for (const name of readdirSync(dir).filter((n) => /^d\d+\.js$/.test(n))) {
+        // A chunk is `__vdSearch("dN", [[href, title, label, text], …]);`: each title changes.
+        const file = join(dir, name);
+        const [, chunk, json] = readFileSync(file, 'utf8').match(/^__vdSearch\("(d\d+)",([\s\S]*)\);\s*$/);
+        const docs = JSON.parse(json).map(([href, title, ...rest]) => [href, `${title}（新版）`, ...rest]);
+        writeFileSync(file, `__vdSearch(${JSON.stringify(chunk)},${JSON.stringify(docs)});\n`);
+      }
+      // Within a minute of loading meta.js, focusing the box again asks for nothing.
+      const metas = () => page.$$eval('script[src*="search/ja/meta.js"]', (ss) => ss.length);
+      await page.locator('#vd-search-input').blur();
+      await page.locator('#vd-search-input').focus();
+      assert.equal(await metas(), 1, 'meta.js is not asked for again at once');
+      // A minute later (the page's clock moved on), focusing the box asks for meta.js again.
+      await page.evaluate(() => { const now = Date.now; Date.now = () => now() + 61_000; });
+      await page.locator('#vd-search-input').blur();
+      await page.locator('#vd-search-input').focus();
+      await page.waitForFunction(() => document.querySelectorAll('script[src*="search/ja/meta.js"]').length === 2);
+      // The box runs the query shown again, on the new build.
+      await page.waitForFunction(() => document.querySelector('#vd-search-results .vd-search-list')?.textContent.includes('（新版）'));
+      await page.waitForFunction(() => document.getElementById('vd-search-status').textContent !== '');
+      const after = await results(page);
+      assert.ok(after.length > 0 && after.every((r) => r.text.includes('（新版）')), `results of the new build: ${JSON.stringify(after)}`);
+      const versions = await page.$$eval('script[src*="search/ja/"]:not([src*="meta.js"])', (ss) => ss.map((e) => e.getAttribute('src')));
+      assert.ok(versions.some((src) => src.endsWith(`?v=${newId}`)), `files of the new build are asked for with its id: ${versions}`);
       await page.close();
       assertNoErrors(errors);
     } finally {

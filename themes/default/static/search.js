@@ -130,9 +130,11 @@
 
   /* meta.js is asked for anew on every page (a query string no cache has seen), and every other
      file with the index's version (meta.id): a browser's cache never mixes the files of two
-     builds, whose documents are numbered differently (a page left open across a deploy keeps
-     the meta it loaded). From disk, the query is ignored. */
+     builds, whose documents are numbered differently. From disk, the query is ignored. */
   var fresh = "?t=" + Date.now();
+  /* When meta.js came: a page left open across a deploy asks for it again (renew). */
+  var metaAt = 0;
+  var STALE = 60000;
 
   function load(name) {
     if (Object.prototype.hasOwnProperty.call(loaded, name)) { return Promise.resolve(loaded[name]); }
@@ -142,6 +144,7 @@
         var s = document.createElement("script");
         s.src = indexUrl + name + ".js" + query;
         s.onload = function () {
+          if (name === "meta") { metaAt = Date.now(); }
           if (Object.prototype.hasOwnProperty.call(loaded, name)) { resolve(loaded[name]); }
           else { delete pending[name]; reject(new Error("search index " + name + " is empty")); }
         };
@@ -150,6 +153,26 @@
       });
     }
     return pending[name];
+  }
+
+  /* A page left open across a deploy: once meta.js is a minute old, focusing the box asks for it
+     again, and if the build changed (another id) every file loaded of the old one is dropped, so
+     that a query never reads the new build's files by the old meta, or the old files by the new. */
+  function renew() {
+    if (!loaded.meta || !pending.meta || Date.now() - metaAt < STALE) { return; }
+    var old = loaded.meta.id;
+    delete loaded.meta;
+    delete pending.meta;
+    fresh = "?t=" + Date.now();
+    load("meta").then(function (meta) {
+      if (meta && meta.id === old) { return; }
+      Object.keys(loaded).concat(Object.keys(pending)).forEach(function (k) {
+        if (k !== "meta") { delete loaded[k]; delete pending[k]; }
+      });
+      // The results shown are the old build's: the query is run again on the new one.
+      shownQuery = null;
+      if (input.value.trim() !== "") { run(); }
+    }, function () {});
   }
 
   // ---- Searching ------------------------------------------------------------------------------
@@ -392,6 +415,7 @@
     timer = setTimeout(run, 60);
   });
   input.addEventListener("focus", function () {
+    renew();
     load("meta").catch(function () {});
     if (input.value.trim() !== "") { run(); }
   });
