@@ -97,6 +97,8 @@ describe('search, file://, JavaScript on', { timeout: TEST_TIMEOUT * 10 }, () =>
     const meta = readFileSync(join(SITE, 'assets/search/ja/meta.js'), 'utf8').match(/"id":"([0-9a-f]{16})"/);
     assert.ok(meta, 'meta.js names the index version');
     assert.ok(shards.length > 0 && shards.every((src) => src.endsWith(`.js?v=${meta[1]}`)), `shards are loaded with the version: ${shards}`);
+    const chunks = await page.$$eval('script[src*="search/ja/d"]', (ss) => ss.map((e) => e.getAttribute('src')));
+    assert.ok(chunks.length > 0 && chunks.every((src) => src.endsWith(`.js?v=${meta[1]}`)), `chunks are loaded with the version: ${chunks}`);
     await page.close();
     assertNoErrors(errors);
   });
