@@ -491,13 +491,13 @@ pub fn to_inline_html(md: &str, opts: &RenderOptions<'_>) -> String {
 /// (the render pass: HTML; the search index: plain text), by text and form (what it was made
 /// into, a caller's number). A text is known by its 128-bit XXH3 hash, as build caches know
 /// files (two texts of a site sharing one has a chance below 2^-100), so that only the result is
-/// kept, in blocks of 256 KiB that go back to the system when the pass ends. The memory held
+/// kept, in blocks (up to 256 KiB) that go back to the system when the pass ends. The memory held
 /// is bounded; past it, texts are made each time.
 pub struct Memo {
     /// By the key's low bits: the threads of a pass seldom wait on one another.
     shards: [std::sync::Mutex<MemoStore>; Memo::SHARDS],
-    /// The blocks a shard may hold.
-    blocks: usize,
+    /// The bytes of blocks a shard may hold.
+    shard_budget: usize,
 }
 
 #[derive(Default)]
@@ -505,11 +505,15 @@ struct MemoStore {
     /// Where each result is: its block, start and end.
     at: rustc_hash::FxHashMap<(u128, u8), (u32, u32, u32)>,
     blocks: Vec<String>,
+    /// The bytes of `blocks`.
+    held: usize,
 }
 
 impl Memo {
     const SHARDS: usize = 8;
-    /// The size of a block of results.
+    /// The sizes of a shard's blocks of results: the first is small (a page rendered alone, in
+    /// `serve`, keeps a few texts), each next one twice the last, up to the largest.
+    const FIRST_BLOCK: usize = 16 << 10;
     const BLOCK: usize = 256 << 10;
     /// The longest result kept. Short texts are most of those a site repeats (on the 12,000-page
     /// corpus of `scripts/bench.sh`, texts of up to 1 KiB of HTML were 99.8% of the repeats and
@@ -518,7 +522,7 @@ impl Memo {
 
     /// A memo that keeps at most `budget` bytes of results.
     pub fn new(budget: usize) -> Memo {
-        Memo { shards: Default::default(), blocks: budget / Self::SHARDS / Self::BLOCK }
+        Memo { shards: Default::default(), shard_budget: budget / Self::SHARDS }
     }
 
     /// What `text` becomes in `form`: the result kept, or `make`'s, which returns the result and
@@ -544,10 +548,12 @@ impl Memo {
         }
         let fits = store.blocks.last().is_some_and(|b| b.capacity() - b.len() >= made.len());
         if !fits {
-            if store.blocks.len() >= self.blocks {
+            let size = store.blocks.last().map_or(Self::FIRST_BLOCK, |b| (b.capacity() * 2).min(Self::BLOCK));
+            if store.held + size > self.shard_budget {
                 return made;
             }
-            store.blocks.push(String::with_capacity(Self::BLOCK));
+            store.held += size;
+            store.blocks.push(String::with_capacity(size));
         }
         let block = store.blocks.len() - 1;
         let b = &mut store.blocks[block];
@@ -744,7 +750,7 @@ mod tests {
             made.set(made.get() + 1);
             (out.to_string(), keep)
         };
-        let memo = Memo::new(Memo::SHARDS * Memo::BLOCK);
+        let memo = Memo::new(Memo::SHARDS * Memo::FIRST_BLOCK);
         assert_eq!(memo.get_or_make("**a**", 0, || make("<p>A</p>", true)), "<p>A</p>");
         assert_eq!(memo.get_or_make("**a**", 0, || make("other", true)), "<p>A</p>");
         assert_eq!(made.get(), 1, "the second time, the kept result");
