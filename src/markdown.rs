@@ -493,9 +493,9 @@ pub fn to_inline_html(md: &str, opts: &RenderOptions<'_>) -> String {
 /// files (two texts of a site sharing one has a chance below 2^-100), so that only the result is
 /// kept, in blocks (up to 256 KiB) that go back to the system when the pass ends. The memory held
 /// is bounded; past it, texts are made each time.
-pub struct Memo {
+pub struct TextMemo {
     /// By the key's low bits: the threads of a pass seldom wait on one another.
-    shards: [std::sync::Mutex<MemoStore>; Memo::SHARDS],
+    shards: [std::sync::Mutex<MemoStore>; TextMemo::SHARDS],
     /// The bytes of blocks a shard may hold.
     shard_budget: usize,
 }
@@ -509,7 +509,7 @@ struct MemoStore {
     held: usize,
 }
 
-impl Memo {
+impl TextMemo {
     const SHARDS: usize = 8;
     /// The sizes of a shard's blocks of results: the first is small (a page rendered alone, in
     /// `serve`, keeps a few texts), each next one twice the last, up to the largest.
@@ -521,8 +521,8 @@ impl Memo {
     const LARGEST: usize = 1 << 10;
 
     /// A memo that keeps at most `budget` bytes of results.
-    pub fn new(budget: usize) -> Memo {
-        Memo { shards: Default::default(), shard_budget: budget / Self::SHARDS }
+    pub fn new(budget: usize) -> TextMemo {
+        TextMemo { shards: Default::default(), shard_budget: budget / Self::SHARDS }
     }
 
     /// What `text` becomes in `form`: the result kept, or `make`'s, which returns the result and
@@ -750,7 +750,7 @@ mod tests {
             made.set(made.get() + 1);
             (out.to_string(), keep)
         };
-        let memo = Memo::new(Memo::SHARDS * Memo::FIRST_BLOCK);
+        let memo = TextMemo::new(TextMemo::SHARDS * TextMemo::FIRST_BLOCK);
         assert_eq!(memo.get_or_make("**a**", 0, || make("<p>A</p>", true)), "<p>A</p>");
         assert_eq!(memo.get_or_make("**a**", 0, || make("other", true)), "<p>A</p>");
         assert_eq!(made.get(), 1, "the second time, the kept result");
@@ -759,11 +759,11 @@ mod tests {
         assert_eq!(memo.get_or_make("[b](page:b)", 0, || make("1", false)), "1");
         assert_eq!(memo.get_or_make("[b](page:b)", 0, || make("2", false)), "2");
         // A long result is not kept.
-        let long = "x".repeat(Memo::LARGEST + 1);
+        let long = "x".repeat(TextMemo::LARGEST + 1);
         memo.get_or_make("long", 0, || make(&long, true));
         assert_eq!(memo.get_or_make("long", 0, || make("again", true)), "again");
         // Nothing is kept past the budget.
-        let none = Memo::new(0);
+        let none = TextMemo::new(0);
         none.get_or_make("**a**", 0, || make("<p>A</p>", true));
         assert_eq!(none.get_or_make("**a**", 0, || make("again", true)), "again");
     }

@@ -68,7 +68,7 @@ pub struct Shared {
     /// The HTML of the Markdown texts that read the same on every page (no internal link): a
     /// procedure's steps on its page and in every scenario that uses it, and the texts many
     /// procedures repeat, are rendered once.
-    pub markdown: markdown::Memo,
+    pub markdown: markdown::TextMemo,
 }
 
 impl Shared {
@@ -77,7 +77,7 @@ impl Shared {
             ui: site.ui.iter().map(tera::Value::from_serializable).collect(),
             footers: Memo::default(),
             sections: Memo::default(),
-            markdown: markdown::Memo::new(8 << 20),
+            markdown: markdown::TextMemo::new(8 << 20),
         }
     }
 }

@@ -22,7 +22,7 @@
 use super::{normalize, shard_hash};
 use crate::config::Text;
 use crate::ids::{Lang, SitePath};
-use crate::markdown::Memo;
+use crate::markdown::TextMemo;
 use crate::model::{Page, Part, Procedure, Scenario, Site, Step};
 use crate::render::{OutputFile, PageKind, PlainTexts, page_path};
 use rayon::prelude::*;
@@ -166,7 +166,7 @@ fn language_files<E: Send>(
         Ok(())
     };
     // The plain text of the texts a site repeats (a step many procedures share) is made once.
-    let memo = Memo::new(4 << 20);
+    let memo = TextMemo::new(4 << 20);
     let tokenize_batch = |batch: &[Source<'_>]| -> Vec<Vec<Tokenized>> {
         batch
             .par_iter()
@@ -863,7 +863,7 @@ fn sources(site: &Site) -> Vec<Source<'_>> {
 
 /// The documents of one source in a language: a procedure and its steps, a scenario, or a page
 /// and its heading sections.
-fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Source, memo: &Memo) -> Vec<Doc> {
+fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Source, memo: &TextMemo) -> Vec<Doc> {
     let to_plain = |md: &str| memo.get_or_make(md, 0, || (crate::markdown::to_plain(md), true));
     let plain = |t: &Text| to_plain(t.get(lang));
     let href = |kind: &PageKind| {
