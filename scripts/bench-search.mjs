@@ -19,7 +19,7 @@ if (!site || !lang || queries.length === 0) {
 const indexDir = join(site, 'assets/search', lang);
 const sizes = Object.fromEntries(readdirSync(indexDir).map((f) => [f, statSync(join(indexDir, f)).size]));
 const total = Object.values(sizes).reduce((a, b) => a + b, 0);
-const shards = Object.keys(sizes).filter((f) => /^s\d+\.js$/.test(f));
+const shards = Object.keys(sizes).filter((f) => /^s\d+\.[0-9a-f]{8}\.js$/.test(f));
 const largest = Math.max(...shards.map((f) => sizes[f]));
 console.log(`${lang}: index ${(total / 1e6).toFixed(2)} MB in ${Object.keys(sizes).length} files ` +
   `(${shards.length} shards, largest ${(largest / 1024).toFixed(0)} KiB; meta.js ${(sizes['meta.js'] / 1024).toFixed(1)} KiB)`);

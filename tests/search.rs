@@ -21,16 +21,35 @@ fn payload(js: &[u8], name: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{name}.js: {e}"))
 }
 
-/// The index files of one language: name (`meta`, `s0`, `d0`, …) → contents.
+/// The index files of one language: name (`meta`, `s0`, `d0`, …) → contents. Every file but
+/// meta.js is named `<name>.<hash>.js`, with the hash meta.js lists for it (`chunkHashes`,
+/// `shardHashes`: eight hex digits each), which is its content's: checked here.
 fn index(files: &BTreeMap<String, Vec<u8>>, lang: &str) -> BTreeMap<String, Vec<u8>> {
     let dir = format!("assets/search/{lang}/");
-    files
-        .iter()
-        .filter_map(|(k, v)| {
-            let name = k.strip_prefix(&dir)?.strip_suffix(".js")?;
-            Some((name.to_string(), v.clone()))
-        })
-        .collect()
+    let meta_js = files.get(&format!("{dir}meta.js")).unwrap_or_else(|| panic!("{dir}meta.js is missing"));
+    let meta = payload(meta_js, "meta");
+    let listed =
+        |key: &str| meta[key].as_str().unwrap_or_else(|| panic!("{lang}: meta has no {key}: {meta}")).to_string();
+    let (chunk_hashes, shard_hashes) = (listed("chunkHashes"), listed("shardHashes"));
+    let mut out = BTreeMap::from([("meta".to_string(), meta_js.clone())]);
+    for (path, contents) in files.iter().filter(|(k, _)| k.starts_with(&dir) && !k.ends_with("/meta.js")) {
+        let file = &path[dir.len()..];
+        let (name, hash) = file
+            .strip_suffix(".js")
+            .and_then(|f| f.split_once('.'))
+            .unwrap_or_else(|| panic!("{path} is not named <name>.<hash>.js"));
+        let hashes = if name.starts_with('d') { &chunk_hashes } else { &shard_hashes };
+        let n: usize = name[1..].parse().unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(hashes.get(n * 8..n * 8 + 8), Some(hash), "{path}: meta.js lists another hash");
+        let own = format!("{:08x}", xxhash_rust::xxh3::xxh3_64(contents) as u32);
+        assert_eq!(hash, own, "{path} is not named by its content's hash");
+        out.insert(name.to_string(), contents.clone());
+    }
+    let count = |prefix: char| out.keys().filter(|k| k.starts_with(prefix)).count();
+    assert_eq!(count('d') * 8, chunk_hashes.len(), "{lang}: a chunk meta.js lists is missing, or one more");
+    assert_eq!(count('s') * 8, shard_hashes.len(), "{lang}: a shard meta.js lists is missing, or one more");
+    assert_eq!(Some(count('s') as u64), meta["shards"].as_u64(), "{lang}: {meta}");
+    out
 }
 
 /// The numbers of a term's postings, read as the format says (ARCHITECTURE.md, `search`): digits of
@@ -106,9 +125,10 @@ fn each_language_has_its_own_index_with_only_its_own_text() {
 
 #[test]
 fn the_index_version_changes_with_any_file_of_the_index_and_only_then() {
-    // search.js loads every index file with `meta.id` in its URL, so that a browser's cache never
-    // mixes two builds' files: the id must change when a document's text does, even where no term
-    // does (a snippet), and stay when nothing in the index changes.
+    // search.js compares `meta.id` to tell that a deploy replaced the index: the id must change
+    // when a document's text does, even where no term does (a snippet), and stay when nothing in
+    // the index changes. Each file is named by its content (checked by `index`): the chunk that
+    // changed gets another name, and every other file keeps its own.
     let site = common::bundled_guide();
     let id = |files: &BTreeMap<String, Vec<u8>>, lang: &str| -> String {
         let meta = payload(&index(files, lang)["meta"], "meta");
@@ -132,6 +152,15 @@ fn the_index_version_changes_with_any_file_of_the_index_and_only_then() {
         index(files, "en").into_iter().filter(|(k, _)| k.starts_with('s')).map(|(_, v)| v).collect()
     };
     assert_eq!(shards(&first), shards(&after), "only a document chunk changed");
+    let names = |files: &BTreeMap<String, Vec<u8>>| -> std::collections::BTreeSet<String> {
+        files.keys().filter(|k| k.starts_with("assets/search/en/")).cloned().collect()
+    };
+    let (before, now) = (names(&first), names(&after));
+    let gone: Vec<_> = before.difference(&now).collect();
+    let new: Vec<_> = now.difference(&before).collect();
+    assert_eq!(gone.len(), 1, "one chunk renamed: {gone:?} → {new:?}");
+    assert_eq!(new.len(), 1, "one chunk renamed: {gone:?} → {new:?}");
+    assert!(gone[0].contains("/d") && new[0].contains("/d"), "a chunk, not a shard: {gone:?} → {new:?}");
 }
 
 #[test]

@@ -3,18 +3,21 @@
 //! from file:// where `fetch()` of a local file is blocked:
 //!
 //! - `assets/search/<lang>/meta.js`: the format (`v`), the index's version (`id`, a hash of every
-//!   other file of it, which search.js puts in their URLs so that no browser cache mixes two
-//!   builds' files), the number of term shards, where each document chunk starts, [`SPAN`]
-//!   and [`PAGE_TITLE`], and search.js's messages in the language (`ui`: all but the one shown
-//!   while this file loads, which every page carries) (loaded when the reader first focuses the
-//!   search box, never from a cache);
-//! - `assets/search/<lang>/s<N>.js`: term shards, `term → "postings"`: for each document that
+//!   other file of it), the number of term shards, where each document chunk starts, the hash
+//!   of each chunk and shard (`chunkHashes`, `shardHashes`: eight hex digits each, one after
+//!   the other), [`SPAN`] and [`PAGE_TITLE`], and search.js's messages in the language (`ui`:
+//!   all but the one shown while this file loads, which every page carries) (loaded when the
+//!   reader first focuses the search box, never from a cache);
+//! - every other file is named by its content's hash (`s3.0a1b2c3d.js`), as meta.js lists them:
+//!   no cache (a browser's, or a CDN's that drops query strings) can hand search.js a file of
+//!   one build for the meta.js of another, and a file a build did not change keeps its name;
+//! - `assets/search/<lang>/s<N>.<hash>.js`: term shards, `term → "postings"`: for each document that
 //!   holds the term, its distance from the term's previous document (the first from 0) and its
 //!   weight, as [`push_digits`] writes numbers (two characters for nearly every posting);
 //!   a term's shard is [`super::shard_of`], so a query loads one shard per term. A weight of
 //!   [`SPAN`] or more is a page's title match that also stands for the documents after it (its
 //!   steps or sections: `weight / SPAN` of them, each found with [`PAGE_TITLE`]);
-//! - `assets/search/<lang>/d<N>.js`: document chunks, `[href, page title, step or heading, text]`,
+//! - `assets/search/<lang>/d<N>.<hash>.js`: document chunks, `[href, page title, step or heading, text]`,
 //!   loaded only for the results shown.
 //!
 //! A document is a page (its title and summary), a procedure step, or a page's heading section.
@@ -27,7 +30,6 @@ use crate::model::{Page, Part, Procedure, Scenario, Site, Step};
 use crate::render::{OutputFile, PageKind, PlainTexts, page_path};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use std::hash::Hasher;
 use std::rc::Rc;
 
 /// The fields a term is found in, best first: a page title beats a step or heading, which beats
@@ -133,16 +135,15 @@ fn language_files<E: Send>(
     // The length of the chunk's opening, `__vdSearch("d<N>",[`.
     let mut opening = 0;
     let mut count = 0usize;
-    // The index's version (`meta.id`): a hash of every chunk and shard, each hashed as it is
-    // written, which search.js puts in their URLs, so that a browser's cache never hands it a
-    // file of one build for the meta of another (a page left open across a deploy still can).
-    let mut chunks_hash = rustc_hash::FxHasher::default();
+    // Each chunk's name holds the hash of its content, as meta.js lists them (`chunkHashes`).
+    let mut chunk_hashes = String::new();
     let mut flush = |chunk: &mut String, starts: &[usize]| {
         let n = starts.len() - 1;
         chunk.push_str("]);\n");
         let js = std::mem::take(chunk);
-        chunks_hash.write(js.as_bytes());
-        sink(file(format!("{dir}/d{n}.js"), js))
+        let hash = file_hash(&js);
+        chunk_hashes.push_str(&hash);
+        sink(file(format!("{dir}/d{n}.{hash}.js"), js))
     };
     // Sources are read and tokenized in parallel, a batch at a time; their documents are then
     // numbered, written into chunks and their terms interned in the site's order, while the
@@ -206,14 +207,13 @@ fn language_files<E: Send>(
             // their own order, the shards come out the same in every build.
             ids.sort_unstable_by(|a, b| postings.terms[*a as usize].cmp(&postings.terms[*b as usize]));
             let js = postings.shard_js(i, &ids);
-            let mut h = rustc_hash::FxHasher::default();
-            h.write(js.as_bytes());
-            let hash = h.finish();
-            sink(file(format!("{dir}/s{i}.js"), js)).map(|()| hash)
+            let hash = file_hash(&js);
+            sink(file(format!("{dir}/s{i}.{hash}.js"), js)).map(|()| hash)
         })
-        .collect::<Result<Vec<u64>, E>>()?;
-    let mut id = chunks_hash;
-    shard_hashes.iter().for_each(|h| id.write_u64(*h));
+        .collect::<Result<Vec<String>, E>>()?;
+    let shard_hashes = shard_hashes.concat();
+    // The index's version: search.js compares it to tell that a deploy replaced the index.
+    let id = xxhash_rust::xxh3::xxh3_64(format!("{chunk_hashes}{shard_hashes}").as_bytes());
     crate::timing::report(
         &format!("search index {}: {} terms, {} postings", lang.code, postings.terms.len(), postings.total),
         t,
@@ -226,10 +226,17 @@ fn language_files<E: Send>(
         .map(|key| (key.to_string(), message(key).into()))
         .collect();
     let meta = serde_json::json!({
-        "v": 3, "id": format!("{:016x}", id.finish()), "docs": count, "shards": shards, "chunks": starts,
+        "v": 4, "id": format!("{id:016x}"), "docs": count, "shards": shards, "chunks": starts,
+        "chunkHashes": chunk_hashes, "shardHashes": shard_hashes,
         "span": SPAN, "pageTitle": PAGE_TITLE, "ui": messages,
     });
     sink(file(format!("{dir}/meta.js"), format!("__vdSearch(\"meta\",{meta});\n")))
+}
+
+/// The hash in an index file's name: eight hex digits of its content's XXH3 (a file whose name
+/// a build keeps but whose content it changes would need two contents of the same 32 bits).
+fn file_hash(js: &str) -> String {
+    format!("{:08x}", xxhash_rust::xxh3::xxh3_64(js.as_bytes()) as u32)
 }
 
 /// How many sources (procedures, scenarios, pages) are tokenized in parallel before their

@@ -6,7 +6,8 @@
 // Every test fails on any console error, uncaught page error or failed request.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -33,9 +34,45 @@ function assertNoErrors(errors) {
 }
 
 /** Index scripts the page has loaded so far (relative to the language's index folder, without
-    the query that carries their version). */
+    the query that meta.js is asked for with). */
 const indexScripts = (page) =>
   page.$$eval('script[src*="search/"]', (ss) => ss.map((s) => s.getAttribute('src').replace(/^.*\/search\/[^/]+\//, '').replace(/\?.*$/, '')));
+
+/** The payload of an index script: `__vdSearch("name",PAYLOAD);`. */
+function payload(file) {
+  const [, name, json] = readFileSync(file, 'utf8').match(/^__vdSearch\("(\w+)",([\s\S]*)\);\s*$/);
+  return { name, data: JSON.parse(json) };
+}
+
+/** What a deploy of a new build does to the index folder `dir`: every chunk and shard is
+    replaced by a file of another content under another name (the old one is gone), each
+    chunk's titles marked `（新版）`, and meta.js names the new files and a new id. With
+    `keepMeta`, meta.js is left as it was: a cache still serving the old one. Returns the new
+    files' names. */
+function deploy(dir, { keepMeta = false } = {}) {
+  const metaFile = join(dir, 'meta.js');
+  const meta = payload(metaFile).data;
+  const hashes = { d: '', s: '' };
+  const names = [];
+  const files = readdirSync(dir).filter((n) => /^[ds]\d+\.[0-9a-f]{8}\.js$/.test(n));
+  files.sort((a, b) => a[0].localeCompare(b[0]) || Number(a.split('.')[0].slice(1)) - Number(b.split('.')[0].slice(1)));
+  for (const file of files) {
+    const { name, data } = payload(join(dir, file));
+    // A chunk is `[[href, title, label, text], …]`: each title changes. A shard only moves.
+    const next = name[0] === 'd' ? data.map(([href, title, ...rest]) => [href, `${title}（新版）`, ...rest]) : data;
+    const js = `__vdSearch(${JSON.stringify(name)},${JSON.stringify(next)});\n// new build\n`;
+    const hash = createHash('sha256').update(js).digest('hex').slice(0, 8);
+    hashes[name[0]] += hash;
+    unlinkSync(join(dir, file));
+    writeFileSync(join(dir, `${name}.${hash}.js`), js);
+    names.push(`${name}.${hash}.js`);
+  }
+  if (!keepMeta) {
+    const next = { ...meta, id: '0123456789abcdef', chunkHashes: hashes.d, shardHashes: hashes.s };
+    writeFileSync(metaFile, `__vdSearch("meta",${JSON.stringify(next)});\n`);
+  }
+  return names;
+}
 
 /** Types `query` into the box and waits until the results for it are shown: [{ href, text, marks }]. */
 async function searchFor(page, query) {
@@ -88,17 +125,19 @@ describe('search, file://, JavaScript on', { timeout: TEST_TIMEOUT * 10 }, () =>
     await page.locator('#vd-search-input').focus();
     await page.waitForFunction(() => document.querySelector('script[src*="search/ja/meta.js"]'));
     assert.deepEqual(await indexScripts(page), ['meta.js'], 'focusing loads only meta.js');
-    // meta.js is asked for with a query no cache has seen; the other files with the index's
-    // version, which meta.js names: no cache mixes the files of two builds.
+    // meta.js is asked for with a query no cache has seen; the other files by the names meta.js
+    // gives them (their content's hash): no cache mixes the files of two builds.
     const metaSrc = await page.locator('script[src*="search/ja/meta.js"]').getAttribute('src');
     assert.match(metaSrc, /meta\.js\?t=\d+$/, metaSrc);
     await searchFor(page, '既定値');
-    const shards = await page.$$eval('script[src*="search/ja/s"]', (ss) => ss.map((e) => e.getAttribute('src')));
-    const meta = readFileSync(join(SITE, 'assets/search/ja/meta.js'), 'utf8').match(/"id":"([0-9a-f]{16})"/);
-    assert.ok(meta, 'meta.js names the index version');
-    assert.ok(shards.length > 0 && shards.every((src) => src.endsWith(`.js?v=${meta[1]}`)), `shards are loaded with the version: ${shards}`);
-    const chunks = await page.$$eval('script[src*="search/ja/d"]', (ss) => ss.map((e) => e.getAttribute('src')));
-    assert.ok(chunks.length > 0 && chunks.every((src) => src.endsWith(`.js?v=${meta[1]}`)), `chunks are loaded with the version: ${chunks}`);
+    const meta = payload(join(SITE, 'assets/search/ja/meta.js')).data;
+    const listed = (hashes, prefix) => Array.from({ length: hashes.length / 8 }, (_, n) => `${prefix}${n}.${hashes.slice(n * 8, n * 8 + 8)}.js`);
+    const names = [...listed(meta.shardHashes, 's'), ...listed(meta.chunkHashes, 'd')];
+    const loaded = (await indexScripts(page)).filter((n) => n !== 'meta.js');
+    assert.ok(loaded.some((n) => n.startsWith('s')) && loaded.some((n) => n.startsWith('d')), `a shard and a chunk are loaded: ${loaded}`);
+    assert.ok(loaded.every((n) => names.includes(n)), `every file by the name meta.js gives it: ${loaded} (listed: ${names})`);
+    const srcs = await page.$$eval('script[src*="search/ja/"]:not([src*="meta.js"])', (ss) => ss.map((e) => e.getAttribute('src')));
+    assert.ok(srcs.every((src) => !src.includes('?')), `no query string: ${srcs}`);
     await page.close();
     assertNoErrors(errors);
   });
@@ -272,8 +311,8 @@ describe('search, file://, JavaScript on', { timeout: TEST_TIMEOUT * 10 }, () =>
       cpSync(SITE, copy, { recursive: true });
       const meta = join(copy, 'assets/search/ja/meta.js');
       const text = readFileSync(meta, 'utf8');
-      assert.match(text, /"v":3\b/, 'meta.js names its format');
-      writeFileSync(meta, text.replace(/"v":3\b/, '"v":2'));
+      assert.match(text, /"v":4\b/, 'meta.js names its format');
+      writeFileSync(meta, text.replace(/"v":4\b/, '"v":3'));
       // The page links the script with its version, and the file is there under its own name.
       const errors = [];
       const page = watch(await browser.context.newPage(), errors);
@@ -303,18 +342,7 @@ describe('search, file://, JavaScript on', { timeout: TEST_TIMEOUT * 10 }, () =>
       assert.ok(before.length > 0 && !before.some((r) => r.text.includes('（新版）')), 'results of the first build');
       // A new build replaces the index: another id, and documents whose titles changed.
       const dir = join(copy, 'assets/search/ja');
-      const metaFile = join(dir, 'meta.js');
-      const meta = readFileSync(metaFile, 'utf8');
-      const newId = '0123456789abcdef';
-      assert.match(meta, /"id":"[0-9a-f]{16}"/, 'meta.js names the index version');
-      writeFileSync(metaFile, meta.replace(/"id":"[0-9a-f]{16}"/, `"id":"${newId}"`));
-      for (const name of readdirSync(dir).filter((n) => /^d\d+\.js$/.test(n))) {
-        // A chunk is `__vdSearch("dN", [[href, title, label, text], …]);`: each title changes.
-        const file = join(dir, name);
-        const [, chunk, json] = readFileSync(file, 'utf8').match(/^__vdSearch\("(d\d+)",([\s\S]*)\);\s*$/);
-        const docs = JSON.parse(json).map(([href, title, ...rest]) => [href, `${title}（新版）`, ...rest]);
-        writeFileSync(file, `__vdSearch(${JSON.stringify(chunk)},${JSON.stringify(docs)});\n`);
-      }
+      const newFiles = deploy(dir);
       // Within a minute of loading meta.js, focusing the box again asks for nothing.
       const metas = () => page.$$eval('script[src*="search/ja/meta.js"]', (ss) => ss.length);
       await page.locator('#vd-search-input').blur();
@@ -330,10 +358,61 @@ describe('search, file://, JavaScript on', { timeout: TEST_TIMEOUT * 10 }, () =>
       await page.waitForFunction(() => document.getElementById('vd-search-status').textContent !== '');
       const after = await results(page);
       assert.ok(after.length > 0 && after.every((r) => r.text.includes('（新版）')), `results of the new build: ${JSON.stringify(after)}`);
-      const versions = await page.$$eval('script[src*="search/ja/"]:not([src*="meta.js"])', (ss) => ss.map((e) => e.getAttribute('src')));
-      assert.ok(versions.some((src) => src.endsWith(`?v=${newId}`)), `files of the new build are asked for with its id: ${versions}`);
+      const asked = (await indexScripts(page)).filter((n) => n !== 'meta.js');
+      assert.ok(asked.some((n) => newFiles.includes(n)), `files of the new build are asked for by their names: ${asked}`);
       await page.close();
       assertNoErrors(errors);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('a deploy between loading meta.js and a query: the missing file makes it read the new index', { timeout: TEST_TIMEOUT }, async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'vd-search-deploy-'));
+    try {
+      cpSync(SITE, copy, { recursive: true });
+      const errors = [];
+      const page = watch(await browser.context.newPage(), errors);
+      await page.goto(pathToFileURL(join(copy, 'ja/index.html')).href);
+      const metaCame = page.waitForEvent('requestfinished', (r) => r.url().includes('/search/ja/meta.js'));
+      await page.locator('#vd-search-input').focus();
+      // meta.js has come; then the index is replaced, within the minute.
+      await metaCame;
+      const gone = readdirSync(join(copy, 'assets/search/ja')).filter((n) => /^[ds]\d+\./.test(n));
+      const newFiles = deploy(join(copy, 'assets/search/ja'));
+      const found = await searchFor(page, '既定値');
+      assert.ok(found.length > 0 && found.every((r) => r.text.includes('（新版）')), `results of the new build: ${JSON.stringify(found)}`);
+      assert.equal(await page.$$eval('script[src*="search/ja/meta.js"]', (ss) => ss.length), 2, 'meta.js asked for again');
+      const asked = (await indexScripts(page)).filter((n) => n !== 'meta.js');
+      assert.ok(asked.some((n) => newFiles.includes(n)), `the new build's files: ${asked}`);
+      // What failed to load is an old file, which the first meta.js named.
+      const failed = errors.filter((e) => /ERR_FILE_NOT_FOUND/.test(e));
+      assert.ok(failed.length >= 1 && failed.every((e) => gone.some((n) => e.includes(`/search/ja/${n}`))), `only old files failed: ${failed}`);
+      assertNoErrors(errors.filter((e) => !failed.includes(e)));
+      await page.close();
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('a cache still serving the old meta.js after a deploy: the reader is told to reload', { timeout: TEST_TIMEOUT }, async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'vd-search-stale-'));
+    try {
+      cpSync(SITE, copy, { recursive: true });
+      const errors = [];
+      const page = watch(await browser.context.newPage(), errors);
+      await page.goto(pathToFileURL(join(copy, 'ja/index.html')).href);
+      const gone = readdirSync(join(copy, 'assets/search/ja')).filter((n) => /^[ds]\d+\./.test(n));
+      deploy(join(copy, 'assets/search/ja'), { keepMeta: true });
+      const found = await searchFor(page, '既定値');
+      assert.deepEqual(found, [], 'no results read from files of another build');
+      const expected = /別の版/;
+      assert.match(await page.locator('.vd-search-count').textContent(), expected, 'the panel says why');
+      assert.match(await page.locator('#vd-search-status').textContent(), expected, 'the live region says why');
+      const failed = errors.filter((e) => /ERR_FILE_NOT_FOUND/.test(e));
+      assert.ok(failed.length >= 1 && failed.every((e) => gone.some((n) => e.includes(`/search/ja/${n}`))), `only old files failed: ${failed}`);
+      assertNoErrors(errors.filter((e) => !failed.includes(e)));
+      await page.close();
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 /* Offline search. The index (assets/search/<lang>/) is a set of scripts loaded with <script>
    elements, because file:// blocks fetch(); nothing is loaded until the reader focuses the box.
-   A query loads meta.js, one term shard per query term (s<N>.js) and the document chunks of the
-   results shown (d<N>.js). Normalization and tokenization mirror src/search.rs rule for rule:
+   A query loads meta.js, one term shard per query term (s<N>.<hash>.js) and the document chunks
+   of the results shown (d<N>.<hash>.js). Normalization and tokenization mirror src/search.rs rule for rule:
    change one, change both. Without this script the search box stays hidden. */
 (function () {
   "use strict";
@@ -39,7 +39,7 @@
   var LIMIT = 10;
   /* The index format this script reads (meta.js says which it is, src/search/index.rs writes
      it): an index of another format, from a cached copy of the site, is refused, not misread. */
-  var FORMAT = 3;
+  var FORMAT = 4;
   /* The messages are in meta.js (the page carries only the one shown before it loads, and a theme
      may still put any of them on the page as data-<name>). */
   var text = function (name) {
@@ -128,10 +128,20 @@
   var pending = {};
   window.__vdSearch = function (name, data) { loaded[name] = data; };
 
-  /* meta.js is asked for anew on every page (a query string no cache has seen), and every other
-     file with the index's version (meta.id): a browser's cache never mixes the files of two
-     builds, whose documents are numbered differently. From disk, the query is ignored. */
+  /* meta.js is asked for anew on every page (a query string no cache has seen; from disk it is
+     ignored). Every other file is named by the hash of its content, which meta.js lists: no cache,
+     not even one that drops query strings, mixes the files of two builds, whose documents are
+     numbered differently. */
   var fresh = "?t=" + Date.now();
+
+  /** The URL of index file `name` ("meta", "s3", "d12"). */
+  function fileUrl(name) {
+    if (name === "meta") { return indexUrl + "meta.js" + fresh; }
+    var meta = loaded.meta || {};
+    var hashes = name.charAt(0) === "d" ? meta.chunkHashes : meta.shardHashes;
+    var n = Number(name.slice(1));
+    return indexUrl + name + "." + String(hashes || "").substr(n * 8, 8) + ".js";
+  }
   /* When meta.js came: a page left open across a deploy asks for it again (renew). */
   var metaAt = 0;
   var STALE = 60000;
@@ -139,40 +149,46 @@
   function load(name) {
     if (Object.prototype.hasOwnProperty.call(loaded, name)) { return Promise.resolve(loaded[name]); }
     if (!pending[name]) {
-      var query = name === "meta" ? fresh : "?v=" + encodeURIComponent((loaded.meta && loaded.meta.id) || "");
       pending[name] = new Promise(function (resolve, reject) {
         var s = document.createElement("script");
-        s.src = indexUrl + name + ".js" + query;
+        s.src = fileUrl(name);
         s.onload = function () {
           if (name === "meta") { metaAt = Date.now(); }
           if (Object.prototype.hasOwnProperty.call(loaded, name)) { resolve(loaded[name]); }
           else { delete pending[name]; reject(new Error("search index " + name + " is empty")); }
         };
-        s.onerror = function () { delete pending[name]; reject(new Error("cannot load " + s.src)); };
+        s.onerror = function () {
+          delete pending[name];
+          var err = new Error("cannot load " + s.src);
+          // Not there: the index was replaced by a deploy since meta.js came (see run).
+          err.missing = name !== "meta";
+          reject(err);
+        };
         document.head.appendChild(s);
       });
     }
     return pending[name];
   }
 
-  /* A page left open across a deploy: once meta.js is a minute old, focusing the box asks for it
-     again, and if the build changed (another id) every file loaded of the old one is dropped, so
-     that a query never reads the new build's files by the old meta, or the old files by the new. */
-  function renew() {
-    if (!loaded.meta || !pending.meta || Date.now() - metaAt < STALE) { return; }
+  /* A page left open across a deploy: once meta.js is a minute old (or at once, `now`, when a
+     file it names is not there), meta.js is asked for again, and if the build changed (another
+     id) every file loaded of the old one is dropped, so that a query never reads the new build's
+     files by the old meta, or the old files by the new. Resolves to whether it changed. */
+  function renew(now) {
+    if (!loaded.meta || !pending.meta || (!now && Date.now() - metaAt < STALE)) { return Promise.resolve(false); }
     var old = loaded.meta.id;
     delete loaded.meta;
     delete pending.meta;
     fresh = "?t=" + Date.now();
-    load("meta").then(function (meta) {
-      if (meta && meta.id === old) { return; }
+    return load("meta").then(function (meta) {
+      if (meta && meta.id === old) { return false; }
       Object.keys(loaded).concat(Object.keys(pending)).forEach(function (k) {
         if (k !== "meta") { delete loaded[k]; delete pending[k]; }
       });
       // The results shown are the old build's: the query is run again on the new one.
       shownQuery = null;
-      if (input.value.trim() !== "") { run(); }
-    }, function () {});
+      return true;
+    }, function () { return false; });
   }
 
   // ---- Searching ------------------------------------------------------------------------------
@@ -381,7 +397,8 @@
     open();
   }
 
-  function run() {
+  /** Searches for the box's text and shows the results; `retry` when run again after a deploy. */
+  function run(retry) {
     var q = input.value.trim();
     var mine = ++seq;
     if (q === "") {
@@ -401,10 +418,19 @@
         if (mine === seq) { show(q, result, docs); }
       });
     }).catch(function (err) {
-      if (mine === seq) {
-        countLine.textContent = String(err && err.message || err);
+      if (mine !== seq) { return; }
+      var fail = function () {
+        if (mine !== seq) { return; }
+        countLine.textContent = (err && err.missing && text("outdated")) || String(err && err.message || err);
         live.textContent = countLine.textContent;
         open();
+      };
+      // A file meta.js names is gone: a deploy replaced the index. Run again on the new one,
+      // once; if meta.js did not change (a cache still serves the old one), say so.
+      if (err && err.missing && !retry) {
+        renew(true).then(function (changed) { if (changed && mine === seq) { run(true); } else { fail(); } });
+      } else {
+        fail();
       }
     });
   }
@@ -415,7 +441,7 @@
     timer = setTimeout(run, 60);
   });
   input.addEventListener("focus", function () {
-    renew();
+    renew(false).then(function (changed) { if (changed && input.value.trim() !== "") { run(); } });
     load("meta").catch(function () {});
     if (input.value.trim() !== "") { run(); }
   });
