@@ -117,6 +117,36 @@ describe('search, file://, JavaScript on', { timeout: TEST_TIMEOUT * 10 }, () =>
     return page;
   }
 
+  /** Runs `test(copy, page, errors)` on a fresh page on ja/index.html of a copy of the site
+      (removed afterwards), which the test may change. */
+  async function onCopy(prefix, test) {
+    const copy = mkdtempSync(join(tmpdir(), prefix));
+    try {
+      cpSync(SITE, copy, { recursive: true });
+      const errors = [];
+      const page = watch(await browser.context.newPage(), errors);
+      await page.goto(pathToFileURL(join(copy, 'ja/index.html')).href);
+      await test(copy, page, errors);
+      await page.close();
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  }
+
+  /** The errors but for the failed loads of `gone` (old index files), of which there must be one. */
+  function besidesGone(errors, gone) {
+    const failed = errors.filter((e) => /ERR_FILE_NOT_FOUND/.test(e));
+    assert.ok(failed.length >= 1 && failed.every((e) => gone.some((n) => e.includes(`/search/ja/${n}`))), `only old files failed: ${failed}`);
+    return errors.filter((e) => !failed.includes(e));
+  }
+
+  /** The panel and the live region say the index is of another version. */
+  async function assertOutdated(page) {
+    const expected = /別の版/;
+    assert.match(await page.locator('.vd-search-count').textContent(), expected, 'the panel says why');
+    assert.match(await page.locator('#vd-search-status').textContent(), expected, 'the live region says why');
+  }
+
   it('loads nothing of the index until the box is focused', { timeout: TEST_TIMEOUT }, async () => {
     const errors = [];
     const page = await open('ja/index.html', errors);
@@ -306,43 +336,27 @@ describe('search, file://, JavaScript on', { timeout: TEST_TIMEOUT * 10 }, () =>
   it('an index of another format (an older cached copy) is refused, and the reader told', { timeout: TEST_TIMEOUT }, async () => {
     // A copy of the site whose Japanese meta.js says another (the previous) format: search.js must not read its
     // postings with the rules of its own format.
-    const copy = mkdtempSync(join(tmpdir(), 'vd-search-format-'));
-    try {
-      cpSync(SITE, copy, { recursive: true });
+    await onCopy('vd-search-format-', async (copy, page, errors) => {
       const meta = join(copy, 'assets/search/ja/meta.js');
       const text = readFileSync(meta, 'utf8');
       assert.match(text, /"v":4\b/, 'meta.js names its format');
       writeFileSync(meta, text.replace(/"v":4\b/, '"v":3'));
       // The page links the script with its version, and the file is there under its own name.
-      const errors = [];
-      const page = watch(await browser.context.newPage(), errors);
-      await page.goto(pathToFileURL(join(copy, 'ja/index.html')).href);
       const src = await page.locator('script[src*="search.js"]').getAttribute('src');
       assert.match(src, /^\.\.\/assets\/search\.js\?v=[0-9a-f]{8}$/, `search.js is linked with its version: ${src}`);
       const found = await searchFor(page, '既定値');
       assert.deepEqual(found, [], 'no results from an index it cannot read');
-      const expected = /別の版/;
-      assert.match(await page.locator('.vd-search-count').textContent(), expected, 'the panel says why');
-      assert.match(await page.locator('#vd-search-status').textContent(), expected, 'the live region says why');
-      await page.close();
+      await assertOutdated(page);
       assertNoErrors(errors);
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+    });
   });
 
   it('a page left open across a deploy reads the new index, not the files it loaded of the old one', { timeout: TEST_TIMEOUT }, async () => {
-    const copy = mkdtempSync(join(tmpdir(), 'vd-search-deploy-'));
-    try {
-      cpSync(SITE, copy, { recursive: true });
-      const errors = [];
-      const page = watch(await browser.context.newPage(), errors);
-      await page.goto(pathToFileURL(join(copy, 'ja/index.html')).href);
+    await onCopy('vd-search-deploy-', async (copy, page, errors) => {
       const before = await searchFor(page, '既定値');
       assert.ok(before.length > 0 && !before.some((r) => r.text.includes('（新版）')), 'results of the first build');
       // A new build replaces the index: another id, and documents whose titles changed.
-      const dir = join(copy, 'assets/search/ja');
-      const newFiles = deploy(dir);
+      const newFiles = deploy(join(copy, 'assets/search/ja'));
       // Within a minute of loading meta.js, focusing the box again asks for nothing.
       const metas = () => page.$$eval('script[src*="search/ja/meta.js"]', (ss) => ss.length);
       await page.locator('#vd-search-input').blur();
@@ -360,20 +374,12 @@ describe('search, file://, JavaScript on', { timeout: TEST_TIMEOUT * 10 }, () =>
       assert.ok(after.length > 0 && after.every((r) => r.text.includes('（新版）')), `results of the new build: ${JSON.stringify(after)}`);
       const asked = (await indexScripts(page)).filter((n) => n !== 'meta.js');
       assert.ok(asked.some((n) => newFiles.includes(n)), `files of the new build are asked for by their names: ${asked}`);
-      await page.close();
       assertNoErrors(errors);
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+    });
   });
 
   it('a deploy between loading meta.js and a query: the missing file makes it read the new index', { timeout: TEST_TIMEOUT }, async () => {
-    const copy = mkdtempSync(join(tmpdir(), 'vd-search-deploy-'));
-    try {
-      cpSync(SITE, copy, { recursive: true });
-      const errors = [];
-      const page = watch(await browser.context.newPage(), errors);
-      await page.goto(pathToFileURL(join(copy, 'ja/index.html')).href);
+    await onCopy('vd-search-deploy-', async (copy, page, errors) => {
       const metaCame = page.waitForEvent('requestfinished', (r) => r.url().includes('/search/ja/meta.js'));
       await page.locator('#vd-search-input').focus();
       // meta.js has come; then the index is replaced, within the minute.
@@ -385,37 +391,19 @@ describe('search, file://, JavaScript on', { timeout: TEST_TIMEOUT * 10 }, () =>
       assert.equal(await page.$$eval('script[src*="search/ja/meta.js"]', (ss) => ss.length), 2, 'meta.js asked for again');
       const asked = (await indexScripts(page)).filter((n) => n !== 'meta.js');
       assert.ok(asked.some((n) => newFiles.includes(n)), `the new build's files: ${asked}`);
-      // What failed to load is an old file, which the first meta.js named.
-      const failed = errors.filter((e) => /ERR_FILE_NOT_FOUND/.test(e));
-      assert.ok(failed.length >= 1 && failed.every((e) => gone.some((n) => e.includes(`/search/ja/${n}`))), `only old files failed: ${failed}`);
-      assertNoErrors(errors.filter((e) => !failed.includes(e)));
-      await page.close();
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+      assertNoErrors(besidesGone(errors, gone));
+    });
   });
 
   it('a cache still serving the old meta.js after a deploy: the reader is told to reload', { timeout: TEST_TIMEOUT }, async () => {
-    const copy = mkdtempSync(join(tmpdir(), 'vd-search-stale-'));
-    try {
-      cpSync(SITE, copy, { recursive: true });
-      const errors = [];
-      const page = watch(await browser.context.newPage(), errors);
-      await page.goto(pathToFileURL(join(copy, 'ja/index.html')).href);
+    await onCopy('vd-search-stale-', async (copy, page, errors) => {
       const gone = readdirSync(join(copy, 'assets/search/ja')).filter((n) => /^[ds]\d+\./.test(n));
       deploy(join(copy, 'assets/search/ja'), { keepMeta: true });
       const found = await searchFor(page, '既定値');
       assert.deepEqual(found, [], 'no results read from files of another build');
-      const expected = /別の版/;
-      assert.match(await page.locator('.vd-search-count').textContent(), expected, 'the panel says why');
-      assert.match(await page.locator('#vd-search-status').textContent(), expected, 'the live region says why');
-      const failed = errors.filter((e) => /ERR_FILE_NOT_FOUND/.test(e));
-      assert.ok(failed.length >= 1 && failed.every((e) => gone.some((n) => e.includes(`/search/ja/${n}`))), `only old files failed: ${failed}`);
-      assertNoErrors(errors.filter((e) => !failed.includes(e)));
-      await page.close();
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+      await assertOutdated(page);
+      assertNoErrors(besidesGone(errors, gone));
+    });
   });
 });
 
