@@ -52,6 +52,30 @@ fn index(files: &BTreeMap<String, Vec<u8>>, lang: &str) -> BTreeMap<String, Vec<
     out
 }
 
+/// The entries of a document chunk, each as `[href, page title, step or heading, text]`: a
+/// document of the same page as the full entry before it is written `["#anchor", step or
+/// heading, text]`, and takes that entry's page and title.
+fn entries(chunk: &serde_json::Value) -> Vec<serde_json::Value> {
+    let mut full: Option<serde_json::Value> = None;
+    let list = chunk.as_array().unwrap_or_else(|| panic!("a chunk is an array: {chunk}"));
+    list.iter()
+        .map(|e| match e.as_array().map(Vec::len) {
+            Some(4) => {
+                full = Some(e.clone());
+                e.clone()
+            }
+            Some(3) => {
+                let page = full.as_ref().unwrap_or_else(|| panic!("a short entry first in its chunk: {e}"));
+                let anchor = e[0].as_str().unwrap_or_else(|| panic!("{e}"));
+                assert!(anchor.starts_with('#'), "a short entry's href is an anchor: {e}");
+                let href = page[0].as_str().unwrap_or("").split('#').next().unwrap_or("");
+                serde_json::json!([format!("{href}{anchor}"), page[1], e[1], e[2]])
+            }
+            _ => panic!("an entry has 4 or 3 fields: {e}"),
+        })
+        .collect()
+}
+
 /// The numbers of a term's postings, read as the format says (ARCHITECTURE.md, `search`): digits of
 /// `A–Z a–z 0–9 - _` worth 0–63, five bits each, the lowest first; a digit worth 32 or more says
 /// another follows.
@@ -266,7 +290,7 @@ fn a_large_index_is_sharded_and_a_query_needs_only_its_shards() {
         let starts: Vec<u64> = meta["chunks"].as_array().into_iter().flatten().filter_map(|v| v.as_u64()).collect();
         let chunk = starts.iter().rposition(|s| *s <= hits[0]).unwrap_or(0);
         let name = format!("d{chunk}");
-        let docs = payload(&idx[&name], &name);
+        let docs = entries(&payload(&idx[&name], &name));
         loaded += idx[&name].len();
         let entry = &docs[usize::try_from(hits[0] - starts[chunk]).unwrap_or(0)];
         assert!(entry[0].as_str().is_some_and(|href| href.starts_with(page)), "{lang}: {entry}");
@@ -341,9 +365,17 @@ fn the_index_made_beside_the_pages_equals_the_one_serve_makes_alone() {
             String::from_utf8_lossy(alone[path])
         );
     }
-    let docs: String =
-        built.iter().filter(|(k, _)| k.contains("/d")).map(|(_, v)| String::from_utf8_lossy(v).into_owned()).collect();
-    assert!(docs.contains("special.html#steps") && docs.contains("a restart is needed"), "{docs}");
+    let docs: Vec<serde_json::Value> = built
+        .iter()
+        .filter_map(|(k, v)| {
+            let name = k.rsplit('/').next()?.split('.').next()?;
+            name.starts_with('d').then(|| entries(&payload(v, name)))
+        })
+        .flatten()
+        .collect();
+    let field = |i: usize, found: &dyn Fn(&str) -> bool| docs.iter().any(|d| d[i].as_str().is_some_and(found));
+    assert!(field(0, &|h| h == "special.html#steps"), "{docs:?}");
+    assert!(field(3, &|t| t.contains("a restart is needed")), "{docs:?}");
 }
 
 #[test]
@@ -360,10 +392,16 @@ fn a_title_match_stands_for_exactly_the_steps_of_its_page() {
         let meta = payload(&idx["meta"], "meta");
         let (span, page_title) = (meta["span"].as_u64().unwrap_or(0), meta["pageTitle"].as_u64().unwrap_or(0));
         assert!(span > 34 && page_title > 0, "{lang}: {meta}");
-        let docs: Vec<serde_json::Value> = (0..)
-            .map_while(|c| idx.get(&format!("d{c}")).map(|js| payload(js, &format!("d{c}"))))
-            .flat_map(|chunk| chunk.as_array().cloned().unwrap_or_default())
-            .collect();
+        let chunks: Vec<serde_json::Value> =
+            (0..).map_while(|c| idx.get(&format!("d{c}")).map(|js| payload(js, &format!("d{c}")))).collect();
+        // A page's steps follow its own entry and do not repeat its page and title.
+        let short = chunks
+            .iter()
+            .flat_map(|c| c.as_array().cloned().unwrap_or_default())
+            .filter(|e| e.as_array().is_some_and(|a| a.len() == 3))
+            .count();
+        assert!(short > 20, "{lang}: {short} short entries");
+        let docs: Vec<serde_json::Value> = chunks.iter().flat_map(entries).collect();
         let shards = u32::try_from(meta["shards"].as_u64().unwrap_or(0)).unwrap_or(0);
         let terms = query_terms(word);
         let t = &terms[0];

@@ -18,7 +18,9 @@
 //!   [`SPAN`] or more is a page's title match that also stands for the documents after it (its
 //!   steps or sections: `weight / SPAN` of them, each found with [`PAGE_TITLE`]);
 //! - `assets/search/<lang>/d<N>.<hash>.js`: document chunks, `[href, page title, step or heading, text]`,
-//!   loaded only for the results shown.
+//!   loaded only for the results shown; a document of the same page as the full entry before
+//!   it in the chunk is written `["#anchor", step or heading, text]` (its page and title are
+//!   that entry's: a page's steps do not repeat them).
 //!
 //! A document is a page (its title and summary), a procedure step, or a page's heading section.
 
@@ -148,16 +150,33 @@ fn language_files<E: Send>(
     // Sources are read and tokenized in parallel, a batch at a time; their documents are then
     // numbered, written into chunks and their terms interned in the site's order, while the
     // next batch is tokenized.
+    // The page and title of the chunk's last full entry (see `Tokenized::page`), which the
+    // documents of the same page after it in the chunk do not repeat.
+    let mut page = String::new();
     let mut number = |tokenized: Vec<Vec<Tokenized>>| -> Result<(), E> {
         for doc in tokenized.into_iter().flatten() {
             if chunk.is_empty() {
                 chunk.push_str(&format!("__vdSearch(\"d{}\",[", starts.len()));
                 opening = chunk.len();
                 starts.push(count);
+                page.clear();
             } else {
                 chunk.push(',');
             }
-            chunk.push_str(&doc.entry);
+            match doc.short(&page) {
+                Some((anchor, rest)) => {
+                    chunk.push_str("[\"");
+                    chunk.push_str(anchor);
+                    chunk.push_str(rest);
+                }
+                None => {
+                    chunk.push_str(&doc.entry);
+                    let (href, title) = doc.page();
+                    page.clear();
+                    page.push_str(href);
+                    page.push_str(title);
+                }
+            }
             count += 1;
             postings.add(doc.terms);
             if chunk.len() - opening + 1 >= CHUNK_BYTES {
@@ -247,9 +266,34 @@ const BATCH: usize = 128;
 /// A document made ready for the index: its entry in a document chunk (a JSON array) and its
 /// terms with their weights.
 struct Tokenized {
+    /// `[href, page title, step or heading, text]`, as JSON.
     entry: String,
+    /// Where, in `entry`, the href's page ends: at its anchor's `#`, or before its closing quote.
+    page_end: usize,
+    /// Where the href's JSON string ends, and the title's.
+    href_end: usize,
+    title_end: usize,
     /// The document's terms, by their numbers in the language's [`Dictionary`], with weights.
     terms: Vec<(u32, u32)>,
+}
+
+impl Tokenized {
+    /// The entry's page (its href's JSON without the anchor and closing quote) and its title's
+    /// JSON (after a comma), which tell a full entry's page and title apart from another's.
+    fn page(&self) -> (&str, &str) {
+        (&self.entry[1..self.page_end], &self.entry[self.href_end..self.title_end])
+    }
+
+    /// The short entry of a document of the page and title `page` (as [`Self::page`] gives them,
+    /// one after the other): `["#anchor", step or heading, text]`, given as the anchor's JSON
+    /// without its opening quote, and the rest. `None` for a document of another page, or
+    /// without an anchor (a page itself).
+    fn short(&self, page: &str) -> Option<(&str, &str)> {
+        let (href, title) = self.page();
+        let same = page.len() == href.len() + title.len() && page.starts_with(href) && page.ends_with(title);
+        let anchored = self.page_end + 1 < self.href_end;
+        (same && anchored).then(|| (&self.entry[self.page_end..self.href_end], &self.entry[self.title_end..]))
+    }
 }
 
 fn tokenize(doc: Doc, dictionary: &Dictionary) -> Tokenized {
@@ -257,14 +301,19 @@ fn tokenize(doc: Doc, dictionary: &Dictionary) -> Tokenized {
     let parts = [doc.href.as_str(), &doc.title, doc.shown(&doc.label), &snippet];
     let mut entry = String::with_capacity(parts.iter().map(|p| p.len() + 3).sum::<usize>() + 1);
     entry.push('[');
-    for (i, part) in parts.into_iter().enumerate() {
-        if i > 0 {
-            entry.push(',');
-        }
+    push_json_str(&mut entry, &doc.href);
+    let href_end = entry.len();
+    // JSON escapes no `#`: the first in the href's JSON is its anchor's.
+    let page_end = entry[..href_end].find('#').unwrap_or(href_end - 1);
+    entry.push(',');
+    push_json_str(&mut entry, &doc.title);
+    let title_end = entry.len();
+    for part in [doc.shown(&doc.label), &snippet] {
+        entry.push(',');
         push_json_str(&mut entry, part);
     }
     entry.push(']');
-    Tokenized { entry, terms: doc_terms(&doc, dictionary) }
+    Tokenized { entry, page_end, href_end, title_end, terms: doc_terms(&doc, dictionary) }
 }
 
 /// Appends `text` as a JSON string: copied as it is when nothing in it needs an escape (a

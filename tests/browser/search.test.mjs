@@ -58,8 +58,10 @@ function deploy(dir, { keepMeta = false } = {}) {
   files.sort((a, b) => a[0].localeCompare(b[0]) || Number(a.split('.')[0].slice(1)) - Number(b.split('.')[0].slice(1)));
   for (const file of files) {
     const { name, data } = payload(join(dir, file));
-    // A chunk is `[[href, title, label, text], …]`: each title changes. A shard only moves.
-    const next = name[0] === 'd' ? data.map(([href, title, ...rest]) => [href, `${title}（新版）`, ...rest]) : data;
+    // A chunk is `[[href, title, label, text], …]`, a document of the same page as the entry
+    // before it `[#anchor, label, text]`: each title changes. A shard only moves.
+    const retitle = (e) => (e.length === 4 ? [e[0], `${e[1]}（新版）`, e[2], e[3]] : e);
+    const next = name[0] === 'd' ? data.map(retitle) : data;
     const js = `__vdSearch(${JSON.stringify(name)},${JSON.stringify(next)});\n// new build\n`;
     const hash = createHash('sha256').update(js).digest('hex').slice(0, 8);
     hashes[name[0]] += hash;

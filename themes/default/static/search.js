@@ -277,10 +277,22 @@
     return lo;
   }
 
+  /** Entry `i` of a chunk as [href, page title, step or heading, text]. A document of the same
+      page as the full entry before it is written [#anchor, step or heading, text]. */
+  function entry(chunk, i) {
+    var e = chunk[i];
+    if (!e || e.length === 4) { return e; }
+    var full = i;
+    while (full > 0 && chunk[full].length !== 4) { full--; }
+    var page = chunk[full];
+    if (!page || page.length !== 4) { throw new Error("search index: bad chunk"); }
+    return [page[0].split("#")[0] + e[0], page[1], e[1], e[2]];
+  }
+
   function documents(meta, docs) {
     return Promise.all(docs.map(function (d) {
       var c = chunkOf(meta, d);
-      return load("d" + c).then(function (chunk) { return chunk[d - meta.chunks[c]]; });
+      return load("d" + c).then(function (chunk) { return entry(chunk, d - meta.chunks[c]); });
     }));
   }
 
