@@ -14,17 +14,20 @@ use std::sync::Arc;
 
 /// A localized Markdown text: one value per language, in `book.toml`'s order, and how each
 /// reads (up to date, outdated, or the source text standing in for a missing translation).
+/// Boxed slices, not vectors: a site holds hundreds of thousands of texts (two per step, most
+/// with no marks), and a slice is two words where a vector is three.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Text(Vec<SourceStr>, Vec<Mark>);
+pub struct Text(Box<[SourceStr]>, Box<[Mark]>);
 
 impl Text {
     pub fn from_values(values: Vec<SourceStr>) -> Text {
-        Text(values, Vec::new())
+        Text(values.into_boxed_slice(), Box::default())
     }
 
     /// A text whose values are marked (`marks` in the order of `values`).
     pub fn with_marks(values: Vec<SourceStr>, marks: Vec<Mark>) -> Text {
-        if marks.iter().all(|m| *m == Mark::Current) { Text(values, Vec::new()) } else { Text(values, marks) }
+        let marks = if marks.iter().all(|m| *m == Mark::Current) { Box::default() } else { marks.into_boxed_slice() };
+        Text(values.into_boxed_slice(), marks)
     }
 
     pub fn get(&self, lang: &Lang) -> &str {
