@@ -683,12 +683,22 @@ impl Plain {
 /// Whether `md` is one line that Markdown leaves as it is: no markup character, nothing at its
 /// start that opens a block. Most titles are; they skip the parser (navigation shows many).
 fn is_plain_line(md: &str) -> bool {
-    const MARKUP: &[u8] = b"\\`*_[]<>!&#~|{}'\"\n\r\t";
+    // A table, not `MARKUP.contains`: that is a memchr call for every byte of the text.
+    const MARKUP: [bool; 256] = {
+        let mut table = [false; 256];
+        let chars = b"\\`*_[]<>!&#~|{}'\"\n\r\t";
+        let mut i = 0;
+        while i < chars.len() {
+            table[chars[i] as usize] = true;
+            i += 1;
+        }
+        table
+    };
     let first = md.bytes().next();
     !md.is_empty()
         && md.trim() == md
         && !first.is_some_and(|b| b.is_ascii_digit() || b"-+=".contains(&b))
-        && !md.bytes().any(|b| MARKUP.contains(&b))
+        && !md.bytes().any(|b| MARKUP[usize::from(b)])
 }
 
 /// The plain text of `md`, for `<title>`, `aria-label` and the like.

@@ -611,7 +611,8 @@ struct Placeholders<'d> {
 impl Placeholders<'_> {
     fn check(&mut self, texts: &mut Texts<'_>, key: &str, raw: &crate::load::RawText) {
         for (lang, value) in raw.get_ref() {
-            let key = format!("{key}.{}", lang.get_ref());
+            // Made only for an error: nearly every text has no brace at all.
+            let key = || format!("{key}.{}", lang.get_ref());
             for brace in params::braces(value.get_ref()) {
                 match brace {
                     params::Brace::Placeholder { name, range } => {
@@ -623,7 +624,7 @@ impl Placeholders<'_> {
                             let message = format!(
                                 "unknown parameter `{name}` in `{written}`{hint}: declare it with `[params.{name}]`"
                             );
-                            self.error(texts, value.span(), written, &key, message);
+                            self.error(texts, value.span(), written, &key(), message);
                         }
                     }
                     params::Brace::Malformed { range } => {
@@ -631,7 +632,7 @@ impl Placeholders<'_> {
                         let message = format!(
                             "`{written}` is not a parameter: write `{{{{ name }}}}` with a parameter's name, or `\\{{{{` for a literal `{{{{`"
                         );
-                        self.error(texts, value.span(), written, &key, message);
+                        self.error(texts, value.span(), written, &key(), message);
                     }
                     params::Brace::Escaped { .. } => {}
                 }
@@ -721,6 +722,12 @@ fn step_fields(
             default.to_string()
         }
     };
+    // [`Texts::optional`], with the key made only for a text that is there (most steps have
+    // no note): a site has hundreds of thousands of steps.
+    let optional = |texts: &mut Texts<'_>, field: &str, raw: Option<&crate::load::RawText>| match raw {
+        None => Some(None),
+        Some(r) => texts.text(file, &format!("{key}.{field}"), r).map(Some),
+    };
     let text = match text {
         Some(t) => texts.text(file, &format!("{key}.text"), t),
         None => Some(Text::from_values(vec!["".into(); texts.languages.len()])),
@@ -736,10 +743,10 @@ fn step_fields(
             ok = false;
             (texts.optional(file, &format!("{key}.note"), note), NoteKind::Note)
         }
-        (None, Some(c)) => (texts.optional(file, &format!("{key}.caution"), Some(c)), NoteKind::Caution),
-        (n, None) => (texts.optional(file, &format!("{key}.note"), n), NoteKind::Note),
+        (None, Some(c)) => (optional(texts, "caution", Some(c)), NoteKind::Caution),
+        (n, None) => (optional(texts, "note", n), NoteKind::Note),
     };
-    let since_then = texts.optional(file, &format!("{key}.since-then"), since_then);
+    let since_then = optional(texts, "since-then", since_then);
     let (text, note, since_then) = (text?, note?, since_then?);
     ok.then(|| Step {
         anchor: Anchor::new(anchor),

@@ -924,7 +924,8 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
     let plain = |t: &Text| to_plain(t.get(lang));
     let href = |kind: &PageKind| {
         let path = page_path(kind, Some(lang));
-        path.as_str().strip_prefix(&format!("{}/", lang.code)).unwrap_or(path.as_str()).to_string()
+        let rel = path.as_str().strip_prefix(lang.code.as_str()).and_then(|p| p.strip_prefix('/'));
+        rel.unwrap_or(path.as_str()).to_string()
     };
     let mut docs = Vec::new();
     match source {
@@ -946,17 +947,18 @@ fn documents(site: &Site, lang: &Lang, left: Option<&PlainTexts>, source: &Sourc
             let step_doc = |s: &Step, number: String| {
                 let text = plain(&s.text);
                 let note = s.note.as_ref().map(&plain).unwrap_or_default();
+                // `concat`, not `format!`: a large site has hundreds of thousands of steps.
                 Doc {
-                    href: format!("{url}#{}", s.anchor),
+                    href: [url.as_str(), "#", s.anchor.as_str()].concat(),
                     title: shared.clone(),
-                    label: Shown::Own(format!("{step_word} {number}")),
-                    text: if note.is_empty() { Shown::Field(0) } else { Shown::Own(format!("{text} {note}")) },
+                    label: Shown::Own([step_word, " ", &number].concat()),
+                    text: if note.is_empty() { Shown::Field(0) } else { Shown::Own([&text, " ", &note].concat()) },
                     fields: vec![(text, Field::Step), (note, Field::Body)],
                     children: 0,
                 }
             };
             for (i, s) in p.steps.iter().enumerate() {
-                docs.push(step_doc(s, format!("{}", i + 1)));
+                docs.push(step_doc(s, (i + 1).to_string()));
                 for (j, sub) in s.substeps.iter().enumerate() {
                     docs.push(step_doc(sub, format!("{}.{}", i + 1, j + 1)));
                 }
