@@ -193,10 +193,33 @@ impl Scan {
 /// too few punctuation characters to nest anything [`MAX_NESTING`] deep (each level needs one).
 /// Most step texts are such lines.
 pub fn scan_finds_nothing(md: &str) -> bool {
+    // What a byte is to this check: 2 ends it, 1 is punctuation (counted), 0 neither. One pass
+    // over the bytes by a table: every text of a site is checked.
+    const CLASS: [u8; 256] = {
+        let mut table = [0u8; 256];
+        let mut b = 0;
+        while b < 128 {
+            if (b as u8).is_ascii_punctuation() {
+                table[b] = 1;
+            }
+            b += 1;
+        }
+        let ends = b"\n\r[<#";
+        let mut i = 0;
+        while i < ends.len() {
+            table[ends[i] as usize] = 2;
+            i += 1;
+        }
+        table
+    };
     let line = md.trim_end_matches(['\n', '\r']);
-    line.len() <= 4096
-        && !line.bytes().any(|b| matches!(b, b'\n' | b'\r' | b'[' | b'<' | b'#'))
-        && line.bytes().filter(u8::is_ascii_punctuation).count() < MAX_NESTING - 10
+    if line.len() > 4096 {
+        return false;
+    }
+    let (ends, punctuation) = line.bytes().fold((false, 0usize), |(ends, n), b| {
+        (ends | (CLASS[usize::from(b)] == 2), n + usize::from(CLASS[usize::from(b)] == 1))
+    });
+    !ends && punctuation < MAX_NESTING - 10
 }
 
 /// Scans `md` once for [`check_limits`], [`links`] and [`heading_ids`].
