@@ -190,6 +190,11 @@ fn compile(
 /// escaping does, but writing each run of ordinary bytes at once instead of byte by byte.
 fn escape_html(text: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let bytes = text.as_bytes();
+    // Most values (titles, URLs, anchors) need no escape: one pass over every byte, without an
+    // early exit so that it is vectorized, finds that out faster than the loop below.
+    if !bytes.iter().fold(false, |found, &b| found | matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')) {
+        return out.write_all(bytes);
+    }
     let mut from = 0;
     for (i, b) in bytes.iter().enumerate() {
         let entity: &[u8] = match b {

@@ -228,7 +228,7 @@ impl<'a> Renderer<'a> {
         let footer = self.footer(item.as_ref());
         // Rendered on every page, with its links relative to this page.
         let notice_html = site.config.notice.as_ref().map(|n| self.html(n));
-        let has_code = notice_html.as_deref().is_some_and(|h| h.contains("class=\"code hl\""));
+        let has_code = notice_html.as_deref().is_some_and(|h| super::page::html_has(h, super::page::Marker::Code));
         Frame {
             lang: self.lang.code.clone(),
             site_title: self.plain(&site.config.title),

@@ -342,7 +342,7 @@ impl<'a> Renderer<'a> {
 
     /// Whether rendered HTML holds highlighted code, so that the page links the highlighting CSS.
     fn has_code<'h>(parts: impl IntoIterator<Item = &'h str>) -> bool {
-        parts.into_iter().any(|h| h.contains("class=\"code hl\""))
+        parts.into_iter().any(|h| html_has(h, Marker::Code))
     }
 
     fn steps_have_code(steps: &[StepView]) -> bool {
@@ -371,7 +371,9 @@ impl<'a> Renderer<'a> {
         notes: &[(Anchor, Text)],
         depth: usize,
     ) -> Vec<StepView> {
+        // `step-link` split at its `{n}` once, not searched again for each step.
         let link_label = self.ui.get("step-link").map_or("", String::as_str);
+        let label_parts = link_label.split_once("{n}").filter(|(_, after)| !after.contains("{n}"));
         steps
             .iter()
             .filter(|s| selection.shows(&s.anchor))
@@ -414,7 +416,10 @@ impl<'a> Renderer<'a> {
                     substeps,
                     choices: s.choices,
                     anchor,
-                    link_label: link_label.replace("{n}", &(i + 1).to_string()),
+                    link_label: match label_parts {
+                        Some((before, after)) => [before, &(i + 1).to_string(), after].concat(),
+                        None => link_label.replace("{n}", &(i + 1).to_string()),
+                    },
                 }
             })
             .collect()
@@ -610,7 +615,7 @@ impl<'a> Renderer<'a> {
         let summary_html = p.summary.as_ref().map(|s| self.p_html(s, &env));
         let steps = self.steps(&p.steps, "", &env, &Selection::All, &[], 0);
         frame.has_code |= Self::steps_have_code(&steps) || Self::has_code([summary_html.as_deref().unwrap_or("")]);
-        let varies = steps_vary(&steps) || summary_html.as_deref().is_some_and(|h| h.contains("class=\"vd-param\""));
+        let varies = steps_vary(&steps) || summary_html.as_deref().is_some_and(|h| html_has(h, Marker::Param));
         Some(ProcedureView {
             frame,
             title_html: self.p_inline(&p.title, &env),
@@ -769,13 +774,36 @@ struct RootNotFoundLanguage<'a> {
     home_url: String,
 }
 
+/// What [`html_has`] looks for in rendered HTML.
+#[derive(Clone, Copy)]
+pub(super) enum Marker {
+    /// Highlighted code (the page links the highlighting CSS).
+    Code,
+    /// A marked parameter value (the page explains the marks).
+    Param,
+}
+
+/// Whether rendered HTML holds `marker`: by a searcher made once, not `str::contains`, which
+/// makes one for every step of every page.
+pub(super) fn html_has(html: &str, marker: Marker) -> bool {
+    use memchr::memmem::Finder;
+    use std::sync::LazyLock;
+    static CODE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"class=\"code hl\""));
+    static PARAM: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"class=\"vd-param\""));
+    let finder = match marker {
+        Marker::Code => &CODE,
+        Marker::Param => &PARAM,
+    };
+    finder.find(html.as_bytes()).is_some()
+}
+
 /// Whether any step shows a marked parameter value.
 fn steps_vary(steps: &[StepView]) -> bool {
     steps.iter().any(|s| {
         [s.text_html.as_str(), s.note_html.as_deref().unwrap_or(""), s.since_then_html.as_deref().unwrap_or("")]
             .iter()
-            .any(|h| h.contains("class=\"vd-param\""))
-            || s.include.as_ref().is_some_and(|i| i.title_html.contains("class=\"vd-param\""))
+            .any(|h| html_has(h, Marker::Param))
+            || s.include.as_ref().is_some_and(|i| html_has(&i.title_html, Marker::Param))
             || steps_vary(&s.substeps)
     })
 }
