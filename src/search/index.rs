@@ -147,12 +147,12 @@ fn language_files<E: Send>(
         chunk_hashes.push_str(&hash);
         sink(file(format!("{dir}/d{n}.{hash}.js"), js))
     };
-    // Sources are read and tokenized in parallel, a batch at a time; their documents are then
-    // numbered, written into chunks and their terms interned in the site's order, while the
-    // next batch is tokenized.
     // The page and title of the chunk's last full entry (see `Tokenized::page`), which the
     // documents of the same page after it in the chunk do not repeat.
     let mut page = String::new();
+    // Sources are read and tokenized in parallel, a batch at a time; their documents are then
+    // numbered, written into chunks and their terms interned in the site's order, while the
+    // next batch is tokenized.
     let mut number = |tokenized: Vec<Vec<Tokenized>>| -> Result<(), E> {
         for doc in tokenized.into_iter().flatten() {
             if chunk.is_empty() {

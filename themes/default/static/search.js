@@ -1,8 +1,8 @@
 /* Offline search. The index (assets/search/<lang>/) is a set of scripts loaded with <script>
    elements, because file:// blocks fetch(); nothing is loaded until the reader focuses the box.
    A query loads meta.js, one term shard per query term (s<N>.<hash>.js) and the document chunks
-   of the results shown (d<N>.<hash>.js). Normalization and tokenization mirror src/search.rs rule for rule:
-   change one, change both. Without this script the search box stays hidden. */
+   of the results shown (d<N>.<hash>.js). Normalization and tokenization mirror src/search.rs
+   rule for rule: change one, change both. Without this script the search box stays hidden. */
 (function () {
   "use strict";
   var root = document.querySelector(".vd-search");
