@@ -18,8 +18,9 @@ mod page;
 mod views;
 
 /// What a page that shows highlighted code links to; pages without code do not load the stylesheet.
-/// A theme may link it with a version (`highlight.css?v=…`) or without.
-const HIGHLIGHT_LINK: &str = "highlight.css";
+/// A theme may link it with a version (`highlight.css?v=…`), without, or by its fingerprinted
+/// name (`highlight.0a1b2c3d.css`).
+pub const HIGHLIGHT_FILE: &str = "highlight.css";
 
 /// The room a page's HTML is rendered into at first: most pages fit, without growing it.
 const PAGE_CAPACITY: usize = 32 * 1024;
@@ -209,25 +210,24 @@ pub fn search_files(site: &Site) -> Vec<OutputFile> {
 /// The theme's static files (search.js only when search is on), the highlighting stylesheet when
 /// code is present, and the sitemap. The search index is [`search_into`].
 pub fn assets(site: &Site, theme: &Theme, pages: &[(PageKind, Option<Lang>)], any_code: bool) -> Vec<OutputFile> {
+    let highlight = any_code.then(|| (HIGHLIGHT_FILE, crate::highlight::stylesheet().as_bytes()));
     let mut files: Vec<OutputFile> = theme
         .assets
         .iter()
-        .filter(|(name, _)| site.config.search || name.as_str() != "search.js")
-        .map(|(name, bytes)| OutputFile {
-            path: SitePath::new(format!("assets/{name}")),
-            contents: bytes.clone(),
-            is_html: false,
-            uses_highlight: false,
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .filter(|(name, _)| site.config.search || *name != "search.js")
+        .chain(highlight)
+        .flat_map(|(name, bytes)| {
+            // Under its own name and its fingerprinted one (`Theme::fingerprinted`).
+            let fingerprinted = theme.fingerprinted.get(name).map(String::as_str);
+            [Some(name), fingerprinted].into_iter().flatten().map(|name| OutputFile {
+                path: SitePath::new(format!("assets/{name}")),
+                contents: bytes.to_vec(),
+                is_html: false,
+                uses_highlight: false,
+            })
         })
         .collect();
-    if any_code {
-        files.push(OutputFile {
-            path: SitePath::new("assets/highlight.css"),
-            contents: crate::highlight::stylesheet().as_bytes().to_vec(),
-            is_html: false,
-            uses_highlight: false,
-        });
-    }
     if let Some(base) = &site.config.base_url {
         files.push(OutputFile {
             path: SitePath::new("sitemap.xml"),
@@ -341,12 +341,14 @@ fn render_page_with(
     };
     let mut context = context.map_err(|e| to_error(&e))?;
     context.insert_value("versions", theme.versions.clone());
+    context.insert_value("fingerprinted", theme.fingerprinted_value.clone());
     // Rendered to bytes, not a `String`: Tera writes only `str` pieces, and the bytes are what is
     // written out (a `String` would check the whole page as UTF-8 once more).
     let mut html = Vec::with_capacity(PAGE_CAPACITY);
     theme.tera.render_to(template, &context, &mut html).map_err(|e| to_error(&e))?;
-    let uses_highlight = memchr::memmem::find_iter(&html, HIGHLIGHT_LINK.as_bytes())
-        .any(|at| matches!(html.get(at + HIGHLIGHT_LINK.len()), Some(b'"' | b'?')));
+    let uses_highlight = memchr::memmem::find_iter(&html, HIGHLIGHT_FILE.as_bytes())
+        .any(|at| matches!(html.get(at + HIGHLIGHT_FILE.len()), Some(b'"' | b'?')))
+        || theme.fingerprinted.get(HIGHLIGHT_FILE).is_some_and(|f| memchr::memmem::find(&html, f.as_bytes()).is_some());
     // Shrunk to the page: `serve` and `compile` keep every page they render.
     let contents = if site.config.minify { minify(&html) } else { html.into_boxed_slice().into_vec() };
     Ok(OutputFile { path, contents, is_html: true, uses_highlight })

@@ -53,6 +53,12 @@ pub struct Theme {
     /// which pages put in the file's URL (`site.css?v=…`), so that a browser holding an older
     /// copy in its cache loads the new one.
     pub versions: tera::Value,
+    /// `fingerprinted` in every page's context: the name under which each file under `assets/`
+    /// is written a second time, with its version (`site.167a27bc.css`). A URL without a query
+    /// string is safe from a cache that ignores query strings (a CDN's, often), which would
+    /// serve an older `site.css?v=…` for the new one.
+    pub fingerprinted: BTreeMap<String, String>,
+    pub fingerprinted_value: tera::Value,
 }
 
 /// The last theme compiled, kept by `serve`: most rebuilds find the same templates and assets,
@@ -95,16 +101,26 @@ fn fingerprint(sources: &BTreeMap<String, (String, String)>, assets: &BTreeMap<S
 
 /// The version of each file under `assets/`: eight hex digits of a hash of its bytes (the same
 /// on every machine and build), for the theme's files and the highlighting stylesheet.
-fn asset_versions(assets: &BTreeMap<String, Vec<u8>>) -> tera::Value {
+fn asset_versions(assets: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, String> {
     let version = |bytes: &[u8]| {
         use std::hash::Hasher;
         let mut h = rustc_hash::FxHasher::default();
         h.write(bytes);
         format!("{:08x}", h.finish() >> 32)
     };
-    let mut map: BTreeMap<&str, String> = assets.iter().map(|(n, b)| (n.as_str(), version(b))).collect();
-    map.insert("highlight.css", version(crate::highlight::stylesheet().as_bytes()));
-    tera::Value::from_serializable(&map)
+    let mut map: BTreeMap<String, String> = assets.iter().map(|(n, b)| (n.clone(), version(b))).collect();
+    map.insert(crate::render::HIGHLIGHT_FILE.to_string(), version(crate::highlight::stylesheet().as_bytes()));
+    map
+}
+
+/// `name` with `version` before its extension: `site.css` → `site.167a27bc.css`, `img/logo` →
+/// `img/logo.167a27bc` (a dot in a folder's name is not an extension's).
+fn fingerprinted_name(name: &str, version: &str) -> String {
+    let file = name.rfind('/').map_or(0, |i| i + 1);
+    match name[file..].rfind('.').filter(|&dot| dot > 0) {
+        Some(dot) => format!("{}.{version}{}", &name[..file + dot], &name[file + dot..]),
+        None => format!("{name}.{version}"),
+    }
 }
 
 fn theme_sources(
@@ -171,7 +187,17 @@ fn compile(
     match tera.add_raw_templates(sources.iter().map(|(n, (_, t))| (n.as_str(), t.as_str()))) {
         Ok(()) => {
             let versions = asset_versions(&assets);
-            Some(Theme { tera, assets, fingerprint, sources, versions })
+            let fingerprinted: BTreeMap<String, String> =
+                versions.iter().map(|(name, v)| (name.clone(), fingerprinted_name(name, v))).collect();
+            Some(Theme {
+                tera,
+                assets,
+                fingerprint,
+                sources,
+                versions: tera::Value::from_serializable(&versions),
+                fingerprinted_value: tera::Value::from_serializable(&fingerprinted),
+                fingerprinted,
+            })
         }
         Err(e) => {
             let mut d = template_diagnostic(&sources, &e);
@@ -461,6 +487,14 @@ mod tests {
             let missing: Vec<&String> = english.keys().filter(|k| !strings.contains_key(*k)).collect();
             assert!(missing.is_empty(), "{lang} lacks {missing:?}");
         }
+    }
+
+    #[test]
+    fn fingerprinted_names_keep_the_extension_last() {
+        assert_eq!(fingerprinted_name("site.css", "0a1b2c3d"), "site.0a1b2c3d.css");
+        assert_eq!(fingerprinted_name("img/logo.min.svg", "0a1b2c3d"), "img/logo.min.0a1b2c3d.svg");
+        assert_eq!(fingerprinted_name("v1.2/LICENSE", "0a1b2c3d"), "v1.2/LICENSE.0a1b2c3d");
+        assert_eq!(fingerprinted_name(".nojekyll", "0a1b2c3d"), ".nojekyll.0a1b2c3d");
     }
 
     #[test]

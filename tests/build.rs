@@ -193,7 +193,7 @@ fn every_relative_link_and_fragment_resolves() {
                     Some((f, frag)) => (f, Some(frag)),
                     None => (url, None),
                 };
-                // The theme's files carry their version (`site.css?v=…`), which names no file.
+                // A theme may link its files with their version (`site.css?v=…`), which names no file.
                 let file = match file.split_once('?') {
                     Some((f, query)) if is_version(query) && f.contains("assets/") => f,
                     Some(_) => {
@@ -303,7 +303,7 @@ fn code_is_highlighted_at_build_time_and_raw_html_is_escaped() {
     let public = build_ok(root.path());
     let install = std::fs::read_to_string(public.join("en/procedures/install.html")).unwrap_or_else(|e| panic!("{e}"));
     assert!(install.contains("language-powershell") && install.contains("hl-"), "PowerShell not highlighted");
-    assert!(install.contains("highlight.css"));
+    assert!(install.contains("assets/highlight."), "install.html does not link highlight.css");
     let configure =
         std::fs::read_to_string(public.join("en/procedures/configure.html")).unwrap_or_else(|e| panic!("{e}"));
     assert!(configure.contains("language-toml") && configure.contains("hl-source hl-toml"));
@@ -321,6 +321,36 @@ fn code_is_highlighted_at_build_time_and_raw_html_is_escaped() {
     let guide = common::bundled_guide();
     let guide_out = build_ok(guide.path());
     assert!(!Path::new(&guide_out.join("assets/highlight.css")).exists());
+    assert!(!read_tree(&guide_out).keys().any(|p| p.starts_with("assets/highlight")));
+}
+
+/// The theme's files are written under their own name and under a name with their version
+/// (`site.0a1b2c3d.css`), the same bytes; pages link the latter, with no query string (which a
+/// cache may ignore).
+#[test]
+fn theme_files_are_linked_by_fingerprinted_names() {
+    let root = common::site("basic");
+    let public = build_ok(root.path());
+    let tree = read_tree(&public);
+    let mut linked = BTreeSet::new();
+    for (path, doc) in &pages(&public) {
+        for el in doc.select(&sel("link[href*='assets/'], script[src*='assets/']")) {
+            let url = el.value().attr("href").or_else(|| el.value().attr("src")).unwrap_or_default();
+            assert!(!url.contains('?'), "{path}: {url} has a query string");
+            linked.insert(url.rsplit('/').next().unwrap_or_default().to_string());
+        }
+    }
+    for plain in ["site.css", "favicon.svg", "search.js", "selector.js", "highlight.css"] {
+        let (stem, ext) = plain.split_once('.').unwrap_or_else(|| panic!("{plain}"));
+        let names: Vec<&String> =
+            linked.iter().filter(|n| n.starts_with(&format!("{stem}.")) && n.ends_with(&format!(".{ext}"))).collect();
+        assert_eq!(names.len(), 1, "pages link {plain} by one name: {names:?}");
+        let hash = &names[0][stem.len() + 1..names[0].len() - ext.len() - 1];
+        assert!(hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()), "{plain} linked as {}", names[0]);
+        let fingerprinted = tree.get(&format!("assets/{}", names[0]));
+        assert!(fingerprinted.is_some(), "assets/{} is not written", names[0]);
+        assert_eq!(fingerprinted, tree.get(&format!("assets/{plain}")), "assets/{} differs from {plain}", names[0]);
+    }
 }
 
 #[test]

@@ -169,13 +169,14 @@ fn script_vectors(html: &str) -> Vec<String> {
     let mut found = Vec::new();
     for el in doc.root_element().descendants().filter_map(scraper::ElementRef::wrap) {
         let name = el.value().name();
-        // The theme's own scripts, linked with their version, and nothing else (search.js writes
-        // results with textContent only).
+        // The theme's own scripts, linked by their fingerprinted names, and nothing else
+        // (search.js writes results with textContent only).
         let theme_script = el.value().attr("src").is_some_and(|s| {
-            s.rsplit_once("?v=").is_some_and(|(file, v)| {
-                (file.ends_with("assets/selector.js") || file.ends_with("assets/search.js"))
-                    && v.len() == 8
-                    && v.bytes().all(|b| b.is_ascii_hexdigit())
+            ["selector", "search"].iter().any(|script| {
+                let Some((_, file)) = s.rsplit_once("assets/") else { return false };
+                let version =
+                    file.strip_prefix(script).and_then(|f| f.strip_prefix('.')).and_then(|f| f.strip_suffix(".js"));
+                version.is_some_and(|v| v.len() == 8 && v.bytes().all(|b| b.is_ascii_hexdigit()))
             })
         }) && el.text().all(|t| t.trim().is_empty());
         if (name == "script" && !theme_script) || BAD_ELEMENTS.contains(&name) {
