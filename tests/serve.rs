@@ -219,6 +219,37 @@ fn a_failing_first_build_still_starts_the_server() {
     assert_eq!(get(server.port, "/en/index.html").0, 200);
 }
 
+/// Editing a theme's stylesheet serves it under a new fingerprinted name, which every page then
+/// links; the page's own link is never to a name the server does not have.
+#[test]
+fn an_edited_theme_file_is_linked_by_its_new_name() {
+    let site = common::site("basic");
+    let statics = site.path().join("themes/custom/static");
+    std::fs::create_dir_all(site.path().join("themes/custom/templates")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(&statics).unwrap_or_else(|e| panic!("{e}"));
+    let css = statics.join("site.css");
+    std::fs::write(&css, "body { color: black }\n").unwrap_or_else(|e| panic!("{e}"));
+    edit(&site.path().join("book.toml"), "languages", "theme = \"custom\"\nlanguages");
+    let server = serve(site.path());
+    let rx = events(server.port);
+    let first = wait_for(&rx, |_| true);
+    let linked = |port: u16| {
+        let (status, page) = get(port, "/en/procedures/install.html");
+        assert_eq!(status, 200, "{page}");
+        let at = page.find("assets/site.").unwrap_or_else(|| panic!("no site.css link: {page}"));
+        let name = &page[at..];
+        name[..name.find(".css").map_or(0, |i| i + 4)].to_string()
+    };
+    let before = linked(server.port);
+    assert_eq!(get(server.port, &format!("/{before}")).1, "body { color: black }\n");
+    edit(&css, "black", "navy");
+    wait_for(&rx, |v| generation(v) > generation(&first));
+    let after = linked(server.port);
+    assert_ne!(before, after, "the page still links the old stylesheet");
+    assert_eq!(get(server.port, &format!("/{after}")).1, "body { color: navy }\n");
+    assert_eq!(get(server.port, "/assets/site.css").1, "body { color: navy }\n");
+}
+
 #[test]
 fn no_path_escapes_the_site() {
     let site = common::site("basic");
