@@ -346,12 +346,21 @@ fn render_page_with(
     // written out (a `String` would check the whole page as UTF-8 once more).
     let mut html = Vec::with_capacity(PAGE_CAPACITY);
     theme.tera.render_to(template, &context, &mut html).map_err(|e| to_error(&e))?;
-    let uses_highlight = memchr::memmem::find_iter(&html, HIGHLIGHT_FILE.as_bytes())
-        .any(|at| matches!(html.get(at + HIGHLIGHT_FILE.len()), Some(b'"' | b'?')))
-        || theme.fingerprinted.get(HIGHLIGHT_FILE).is_some_and(|f| memchr::memmem::find(&html, f.as_bytes()).is_some());
+    let uses_highlight = links_highlight(&html, theme.fingerprinted.get(HIGHLIGHT_FILE).map_or("", String::as_str));
     // Shrunk to the page: `serve` and `compile` keep every page they render.
     let contents = if site.config.minify { minify(&html) } else { html.into_boxed_slice().into_vec() };
     Ok(OutputFile { path, contents, is_html: true, uses_highlight })
+}
+
+/// Whether `html` links the highlighting stylesheet: `highlight.css` before a quote or a query
+/// string, or by its fingerprinted name. One pass over the page for both names.
+fn links_highlight(html: &[u8], fingerprinted: &str) -> bool {
+    let stem = HIGHLIGHT_FILE.len() - "css".len();
+    memchr::memmem::find_iter(html, &HIGHLIGHT_FILE.as_bytes()[..stem]).any(|at| {
+        let rest = &html[at..];
+        (rest.starts_with(HIGHLIGHT_FILE.as_bytes()) && matches!(rest.get(HIGHLIGHT_FILE.len()), Some(b'"' | b'?')))
+            || (!fingerprinted.is_empty() && rest.starts_with(fingerprinted.as_bytes()))
+    })
 }
 
 /// Minifies one HTML page (inline CSS and scripts too).
@@ -368,7 +377,7 @@ fn minify(html: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::{PageError, merge_page_errors};
+    use super::{PageError, links_highlight, merge_page_errors};
     use crate::diag::{Diagnostic, Location};
     use crate::ids::SitePath;
 
@@ -400,5 +409,17 @@ mod tests {
                 ("cannot render en/d.html: Variable `z` is not defined".to_string(), 2),
             ]
         );
+    }
+
+    #[test]
+    fn a_page_links_the_highlighting_stylesheet_by_either_name() {
+        let hashed = "highlight.0a1b2c3d.css";
+        let links = |html: &str| links_highlight(html.as_bytes(), hashed);
+        assert!(links(r#"<link href="../assets/highlight.css">"#));
+        assert!(links(r#"<link href="../assets/highlight.css?v=0a1b2c3d">"#));
+        assert!(links(r#"<link href="../assets/highlight.0a1b2c3d.css">"#));
+        assert!(!links(r#"<link href="../assets/highlight.99999999.css">"#), "another build's name");
+        assert!(!links(r#"<p>highlight.css is not linked here</p><p>highlight.</p>"#));
+        assert!(!links_highlight(br#"<link href="highlight.0a1b2c3d.css">"#, ""), "no fingerprinted name");
     }
 }

@@ -58,6 +58,7 @@ pub struct Theme {
     /// string is safe from a cache that ignores query strings (a CDN's, often), which would
     /// serve an older `site.css?v=…` for the new one.
     pub fingerprinted: BTreeMap<String, String>,
+    /// The same, as the template value every page shares.
     pub fingerprinted_value: tera::Value,
 }
 
