@@ -184,7 +184,6 @@ fn compile(
     let mut tera = tera::Tera::default();
     tera.autoescape_on([".html"]);
     tera.set_escape_fn(escape_html);
-    tera.register_filter("safe", Safe);
     match tera.add_raw_templates(sources.iter().map(|(n, (_, t))| (n.as_str(), t.as_str()))) {
         Ok(()) => {
             let versions = asset_versions(&assets);
@@ -211,21 +210,6 @@ fn compile(
             diags.push(d);
             None
         }
-    }
-}
-
-/// Tera's `safe` filter, without its copy of the string: Tera's own copies every value it marks
-/// safe, and templates pass every rendered HTML text of a page through it (`{{ x_html | safe }}`).
-/// A value that is not a string becomes its text, as with Tera's.
-struct Safe;
-
-impl tera::Filter<tera::Value, tera::Value> for Safe {
-    fn call(&self, value: tera::Value, _: tera::Kwargs, _: &tera::State) -> tera::Value {
-        if value.as_str().is_some() { value } else { tera::Value::safe_string(&value.to_string()) }
-    }
-
-    fn is_safe(&self) -> bool {
-        true
     }
 }
 
@@ -496,27 +480,6 @@ mod tests {
         assert_eq!(fingerprinted_name("img/logo.min.svg", "0a1b2c3d"), "img/logo.min.0a1b2c3d.svg");
         assert_eq!(fingerprinted_name("v1.2/LICENSE", "0a1b2c3d"), "v1.2/LICENSE.0a1b2c3d");
         assert_eq!(fingerprinted_name(".nojekyll", "0a1b2c3d"), ".nojekyll.0a1b2c3d");
-    }
-
-    #[test]
-    fn safe_renders_as_teras_own() {
-        let template = "{{ html | safe }}|{{ html }}|{{ n | safe }}|{{ list | safe }}|{{ html | upper | safe }}";
-        let mut context = tera::Context::new();
-        context.insert("html", "<b>a&amp;b</b>");
-        context.insert("n", &3);
-        context.insert("list", &["<i>"]);
-        let render = |ours: bool| {
-            let mut tera = tera::Tera::default();
-            tera.autoescape_on([".html"]);
-            if ours {
-                tera.register_filter("safe", Safe);
-            }
-            tera.add_raw_template("t.html", template).unwrap_or_else(|e| panic!("{e}"));
-            tera.render("t.html", &context).unwrap_or_else(|e| panic!("{e}"))
-        };
-        let ours = render(true);
-        assert_eq!(ours, "<b>a&amp;b</b>|&lt;b&gt;a&amp;amp;b&lt;/b&gt;|3|[\"<i>\"]|<B>A&AMP;B</B>");
-        assert_eq!(ours, render(false));
     }
 
     /// A site with `themes/t/`, and a folder beside it (outside the site) holding a secret.
