@@ -303,7 +303,11 @@ fn code_is_highlighted_at_build_time_and_raw_html_is_escaped() {
     let public = build_ok(root.path());
     let install = std::fs::read_to_string(public.join("en/procedures/install.html")).unwrap_or_else(|e| panic!("{e}"));
     assert!(install.contains("language-powershell") && install.contains("hl-"), "PowerShell not highlighted");
-    assert!(install.contains("assets/highlight."), "install.html does not link highlight.css");
+    let stylesheet = install.split("assets/highlight.").nth(1).and_then(|rest| rest.split_once(".css")).map(|(v, _)| v);
+    assert!(
+        stylesheet.is_some_and(|v| v.len() == 8 && v.bytes().all(|b| b.is_ascii_hexdigit())),
+        "install.html does not link highlight.css by its fingerprinted name"
+    );
     let configure =
         std::fs::read_to_string(public.join("en/procedures/configure.html")).unwrap_or_else(|e| panic!("{e}"));
     assert!(configure.contains("language-toml") && configure.contains("hl-source hl-toml"));
