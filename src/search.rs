@@ -195,6 +195,23 @@ pub fn stem(word: &str) -> Cow<'_, str> {
 /// words left out, stemmed), each character bigram of a Japanese run (a run of one character is
 /// its own term).
 pub fn terms(normalized: &str, mut emit: impl FnMut(&str)) {
+    tokens(normalized, |token| {
+        if let Some(term) = term_of(token) {
+            emit(&term);
+        }
+    });
+}
+
+/// The index term of a token of [`tokens`]: a word stemmed, `None` for a stop word; a Japanese
+/// term as it is (neither rule changes one).
+pub fn term_of(token: &str) -> Option<Cow<'_, str>> {
+    (!is_stop_word(token)).then(|| stem(token))
+}
+
+/// Calls `emit` with every token of already normalized text, in order: each word as it is, each
+/// character bigram of a Japanese run (a run of one character is its own token). [`term_of`]
+/// makes them the index terms; the index does it once for each token, not each occurrence.
+pub fn tokens(normalized: &str, mut emit: impl FnMut(&str)) {
     // Where the word being read starts; the Japanese run being read: where it starts, where its
     // last character starts, and whether it has more than one. One pass, each character
     // classified once (ASCII first: it needs no table).
@@ -203,10 +220,7 @@ pub fn terms(normalized: &str, mut emit: impl FnMut(&str)) {
     macro_rules! end_word {
         ($at:expr) => {
             if let Some(start) = word.take() {
-                let w = &normalized[start..$at];
-                if !is_stop_word(w) {
-                    emit(&stem(w));
-                }
+                emit(&normalized[start..$at]);
             }
         };
     }
@@ -402,6 +416,18 @@ mod tests {
                 assert!(text.contains(&t.term), "{q}: {} not in {text:?}", t.term);
             }
         }
+    }
+
+    #[test]
+    fn a_japanese_token_is_its_own_term() {
+        let mut tokens = Vec::new();
+        super::tokens(&normalize("セキュリティの既定値群、年。ｶﾀｶﾅ 𠀋 を有効にする"), |t| tokens.push(t.to_string()));
+        assert!(tokens.len() > 10, "{tokens:?}");
+        for token in tokens {
+            assert_eq!(term_of(&token).as_deref(), Some(token.as_str()));
+        }
+        assert_eq!(term_of("records").as_deref(), Some("record"));
+        assert_eq!(term_of("the"), None);
     }
 
     #[test]
