@@ -872,16 +872,19 @@ impl Seen {
             Term::Packed(hi, lo) => (hi, lo),
             Term::Long(t) => return self.long_entry(t, next, dictionary),
         };
-        // At most half full: a probe ends soon at a free slot.
-        if (self.taken + 1) * 2 > self.slots.len() {
-            self.grow();
-        }
-        let mask = self.slots.len() - 1;
+        let size = self.slots.len();
+        let mask = size - 1;
         let mut at = self.home(hi, lo);
         let document = self.document;
         loop {
             let slot = &mut self.slots[at];
             if slot.number == Slot::FREE {
+                // At most half full, so that a probe ends soon at a free slot: a token new to
+                // the thread that would fill it more grows the table first.
+                if (self.taken + 1) * 2 > size {
+                    self.grow();
+                    return self.entry(Term::Packed(hi, lo), next, dictionary);
+                }
                 let number = term_number(&Term::Packed(hi, lo), dictionary);
                 *slot = Slot { hi, lo, number, mark: Mark::default() };
                 self.taken += 1;
