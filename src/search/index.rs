@@ -456,8 +456,7 @@ impl Postings {
     fn add(&mut self, terms: Vec<(u32, u32)>) {
         let doc = self.count;
         self.total += terms.len();
-        // A list for each term number the document has, made before the loop (which then
-        // needs no check of its own).
+        // The lists for the document's terms, made at once for the largest number among them.
         if let Some(largest) = terms.iter().map(|&(term, _)| term as usize).max()
             && largest >= self.lists.len()
         {
@@ -569,18 +568,17 @@ fn doc_terms(doc: &Doc, dictionary: &Dictionary) -> Vec<(u32, u32)> {
         // Each term (its number) with its best weight and how often it occurs.
         let mut out = std::mem::take(&mut seen.found);
         out.clear();
-        let found = |seen: &mut Seen, out: &mut Vec<(u32, u32, u32)>, token: Term, weight: u32| match seen.entry(
-            token,
-            out.len(),
-            dictionary,
-        ) {
-            Some(Ok(i)) => {
-                let (_, best, count) = &mut out[i];
-                *best = (*best).max(weight);
-                *count += 1;
+        let found = |seen: &mut Seen, out: &mut Vec<(u32, u32, u32)>, token: Term, weight: u32| {
+            let next = out.len();
+            match seen.entry(token, next, dictionary) {
+                Some(Ok(i)) => {
+                    let (_, best, count) = &mut out[i];
+                    *best = (*best).max(weight);
+                    *count += 1;
+                }
+                Some(Err(number)) => out.push((number, weight, 1)),
+                None => {}
             }
-            Some(Err(number)) => out.push((number, weight, 1)),
-            None => {}
         };
         // Each token is counted as it is found, in one pass over the bytes ([`stable_terms`]).
         // At a character normalization may change, the document is read again by the plain
@@ -749,10 +747,10 @@ fn stable_terms(text: &str, word: &mut String, emit: &mut impl FnMut(Term)) -> b
 #[inline]
 fn packed_word(bytes: &[u8], start: usize, end: usize) -> Option<Term> {
     let len = end - start;
-    let loaded: [u8; 16] = bytes.get(start..start + 16)?.try_into().ok()?;
     if len > 15 || len == 0 {
         return None;
     }
+    let loaded: [u8; 16] = bytes.get(start..start + 16)?.try_into().ok()?;
     // The word's bytes from the top, the rest cleared; the length in the last byte.
     let n = u128::from_be_bytes(loaded) & (u128::MAX << (8 * (16 - len))) | len as u128;
     // Every byte is below 0x80 (the length too): adding 0x3F sets the top bit of a byte from
